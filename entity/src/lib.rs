@@ -1,0 +1,24 @@
+//! sea-orm entities of tiendo.
+//!
+//! One module per table. The entities are plain storage rows: they know
+//! nothing about GraphQL or HTTP (the server wraps them in its own output
+//! types), so this crate depends on sea-orm, chrono and serde only.
+
+pub mod campaign;
+pub mod campaign_target;
+pub mod report;
+pub mod stock_value;
+pub mod team;
+pub mod team_unit;
+pub mod unit;
+
+pub mod prelude {
+    //! The entities under short names, for `use entity::prelude::*`.
+    pub use crate::campaign::Entity as Campaign;
+    pub use crate::campaign_target::Entity as CampaignTarget;
+    pub use crate::report::Entity as Report;
+    pub use crate::stock_value::Entity as StockValue;
+    pub use crate::team::Entity as Team;
+    pub use crate::team_unit::Entity as TeamUnit;
+    pub use crate::unit::Entity as Unit;
+}

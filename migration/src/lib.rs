@@ -1,0 +1,22 @@
+//! Migrations of tiendo. Every migration runs unchanged on SQLite and
+//! PostgreSQL: only portable column types, and indexes created separately.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_units;
+mod m20261125_000002_create_campaigns_and_teams;
+mod m20261125_000003_create_reports_and_stocks;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_create_units::Migration),
+            Box::new(m20261125_000002_create_campaigns_and_teams::Migration),
+            Box::new(m20261125_000003_create_reports_and_stocks::Migration),
+        ]
+    }
+}

@@ -1,0 +1,120 @@
+//! One configuration, parsed once from the command line and the environment.
+//!
+//! Every flag has an environment variable, and its `///` doubles as the
+//! `--help` text. Query limits live here too, so an operator can tune them
+//! without a rebuild.
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+/// tiendo: GraphQL API for Đề án 06 campaign progress.
+#[derive(Debug, Parser)]
+#[command(name = "tiendo", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite://PATH?mode=rwc` (the embedded default) or
+    /// `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", global = true, default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The embedded default: an SQLite file under `./data/`, created on demand.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiendo.sqlite?mode=rwc";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, load the demo on an empty one, and serve GraphQL.
+    Serve(ServeArgs),
+    /// Print the GraphQL schema (SDL) that `schema.graphql` holds.
+    ExportSchema,
+}
+
+/// Options of `tiendo serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TIENDO_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Do not load the demo (reference scenario) into an empty database.
+    #[arg(long, env = "TIENDO_NO_DEMO")]
+    pub no_demo: bool,
+
+    /// Turn the response cache off (for benchmarks and debugging).
+    #[arg(long, env = "TIENDO_NO_RESPONSE_CACHE")]
+    pub no_response_cache: bool,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            no_demo: false,
+            no_response_cache: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// Limits on what one request may ask for.
+#[derive(Debug, Clone, Args)]
+pub struct Limits {
+    /// Largest `first` a connection accepts.
+    #[arg(long, env = "TIENDO_MAX_PAGE_SIZE", default_value_t = 100)]
+    pub max_page_size: usize,
+
+    /// Deepest selection nesting a document may have.
+    #[arg(long, env = "TIENDO_MAX_DEPTH", default_value_t = 15)]
+    pub max_depth: usize,
+
+    /// Largest complexity (fields, multiplied down connections) per document.
+    #[arg(long, env = "TIENDO_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+
+    /// Largest request body in bytes.
+    #[arg(long, env = "TIENDO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_page_size: 100,
+            max_depth: 15,
+            max_complexity: 50_000,
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Everything the running server needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the data lives.
+    pub database_url: String,
+    /// Serving options.
+    pub serve: ServeArgs,
+}
+
+impl Config {
+    /// A configuration for tests: the given database, the demo off (tests
+    /// load what they need), default limits.
+    pub fn for_tests(database_url: impl Into<String>) -> Self {
+        Config {
+            database_url: database_url.into(),
+            serve: ServeArgs {
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                no_demo: true,
+                ..ServeArgs::default()
+            },
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Demo data: the real 2023 unit map and the reference scenario of
+//! DOMAIN.md, generated deterministically (fixed seed) so that every
+//! published figure comes out exactly through the API.
+
+pub mod bulk;
+pub mod rng;
+pub mod scenario;
+pub mod units;
+
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+
+use crate::store;
+
+/// What to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoParts {
+    /// Units only.
+    Units,
+    /// Units, campaigns, targets and teams (no figures): fast, for tests of
+    /// the catalogue.
+    Catalogue,
+    /// Everything: populations, opening balances and daily reports too.
+    Full,
+}
+
+/// Loads the full demo into an empty database; returns whether it did.
+/// Everything is written in one transaction, so an interrupted load leaves
+/// the database empty and the next start loads again.
+pub async fn load_if_empty(db: &DatabaseConnection, progress: bool) -> Result<bool, DbErr> {
+    if store::units::count_all(db).await? > 0 {
+        return Ok(false);
+    }
+    load(db, DemoParts::Full, progress).await?;
+    Ok(true)
+}
+
+/// Loads `parts` of the demo into an empty database, in one transaction.
+pub async fn load(db: &DatabaseConnection, parts: DemoParts, progress: bool) -> Result<(), DbErr> {
+    let started = Instant::now();
+    let units = units::map_2023().map_err(DbErr::Custom)?;
+    let plan = if parts == DemoParts::Units {
+        None
+    } else {
+        Some(scenario::Scenario::build(&units, parts == DemoParts::Full).map_err(DbErr::Custom)?)
+    };
+    let total_rows = units.len() as u64 + plan.as_ref().map_or(0, |p| p.row_count());
+    let bar = if progress {
+        let bar = ProgressBar::new(total_rows);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "loading demo {bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let txn = db.begin().await?;
+    units::insert(&txn, &units, &bar).await?;
+    if let Some(plan) = &plan {
+        plan.insert(&txn, &bar).await?;
+    }
+    txn.commit().await?;
+    bar.finish_and_clear();
+    tracing::info!(
+        rows = total_rows,
+        seconds = started.elapsed().as_secs_f64(),
+        "demo written"
+    );
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! One error type for everything a client can see, with stable codes.
+//!
+//! Every error that reaches a GraphQL response carries `extensions.code`,
+//! one of the constants in [`codes`]. Partner ministries branch on these
+//! codes, so they never change meaning. Internal failures (database errors,
+//! bugs) are logged in full and shown to the client only as `INTERNAL`.
+
+use async_graphql::ErrorExtensions;
+
+/// The stable `extensions.code` values (documented in the README).
+pub mod codes {
+    /// An argument or input value is invalid; `extensions.argument` names it.
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    /// The requested object does not exist (or is outside the caller's view).
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    /// The request needs a valid API key.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// The key is valid but may not do this.
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    /// An optimistic-concurrency check failed: re-read and retry.
+    pub const VERSION_CONFLICT: &str = "VERSION_CONFLICT";
+    /// The caller's budget is spent; `extensions.retryAfterSeconds` says when to retry.
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    /// The document exceeds a depth, node-count or complexity limit.
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    /// The document is not valid GraphQL syntax.
+    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    /// The document does not validate against the schema.
+    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    /// The field is part of the contract but not served by this version yet.
+    pub const NOT_IMPLEMENTED: &str = "NOT_IMPLEMENTED";
+    /// Something failed inside the server; details are in its log only.
+    pub const INTERNAL: &str = "INTERNAL";
+}
+
+/// Every failure a request can meet.
+///
+/// Deliberately *not* `thiserror`/`Display`: async-graphql converts any
+/// `Display` type into its `Error` with a blanket `From`, which would let `?`
+/// silently drop `extensions.code`. Without `Display`, `?` goes through the
+/// `From<AppError>` below, so every error a client sees has its code.
+#[derive(Debug)]
+pub enum AppError {
+    /// → `BAD_USER_INPUT`, with the offending argument named.
+    BadInput {
+        /// The argument or input field at fault, as the schema names it.
+        argument: String,
+        /// What is wrong, in words a client developer can act on.
+        message: String,
+    },
+    /// → `NOT_FOUND`: what was looked for.
+    NotFound(String),
+    /// → `NOT_IMPLEMENTED`: a contract field whose computation comes later.
+    NotImplemented(&'static str),
+    /// → `INTERNAL`: a database failure. Logged, never shown.
+    Database(sea_orm::DbErr),
+    /// → `INTERNAL`: anything else that should not happen. Logged, never shown.
+    Internal(String),
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AppError::Database(err)
+    }
+}
+
+impl AppError {
+    /// A `BAD_USER_INPUT` error about one argument.
+    pub fn bad_input(argument: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::BadInput {
+            argument: argument.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The stable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadInput { .. } => codes::BAD_USER_INPUT,
+            AppError::NotFound(_) => codes::NOT_FOUND,
+            AppError::NotImplemented(_) => codes::NOT_IMPLEMENTED,
+            AppError::Database(_) | AppError::Internal(_) => codes::INTERNAL,
+        }
+    }
+
+    /// The message a client sees. Internal details are logged here and
+    /// replaced by a generic text.
+    pub fn client_message(&self) -> String {
+        match self {
+            AppError::BadInput { argument, message } => {
+                format!("invalid value for `{argument}`: {message}")
+            }
+            AppError::NotFound(what) => format!("{what} not found"),
+            AppError::NotImplemented(what) => format!("{what} is not implemented yet"),
+            AppError::Database(err) => {
+                tracing::error!(error = %err, "database error while serving a request");
+                "internal error".to_owned()
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error while serving a request");
+                "internal error".to_owned()
+            }
+        }
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        async_graphql::Error::new(self.client_message()).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let AppError::BadInput { argument, .. } = self {
+                ext.set("argument", argument.as_str());
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        err.extend()
+    }
+}
+
+/// Result of resolvers and services.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,217 @@
+//! `Campaign` and `CampaignTarget`: peak drives with deadlines and numeric
+//! targets, and the programmes they belong to.
+
+pub mod loader;
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::{campaign, campaign_target};
+
+use super::ContextExt;
+use super::catalog::Metric;
+use super::connection::{self, Conn};
+use super::ids::{self, NodeType};
+use super::scalars::Date;
+use super::team::Team;
+use super::unit::{Unit, wants_total};
+use crate::error::AppError;
+use crate::store;
+
+/// A campaign (đợt cao điểm, nước rút): a drive over a unit's subtree
+/// between two days, with numeric targets, possibly part of a programme
+/// such as Đề án 06.
+#[derive(Clone, Debug)]
+pub struct Campaign(pub campaign::Model);
+
+#[Object]
+impl Campaign {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Campaign, self.0.id)
+    }
+
+    /// Name, e.g. "Cao điểm 70 ngày đêm cấp căn cước công dân".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What the campaign is about, if recorded.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// The unit whose subtree the campaign covers.
+    async fn scope(&self, ctx: &Context<'_>) -> Result<Unit> {
+        ctx.loaders()
+            .units
+            .load_one(self.0.scope_unit_id)
+            .await?
+            .map(Unit)
+            .ok_or_else(|| {
+                AppError::Internal(format!("campaign {} has no scope unit", self.0.id)).into()
+            })
+    }
+
+    /// First day of the campaign.
+    async fn starts_on(&self) -> Date {
+        self.0.starts_on.into()
+    }
+
+    /// Last day of the campaign (inclusive).
+    async fn ends_on(&self) -> Date {
+        self.0.ends_on.into()
+    }
+
+    /// Deadline announced for the campaign's goal, if any.
+    async fn deadline(&self) -> Option<Date> {
+        self.0.deadline.map(Date)
+    }
+
+    /// The programme this campaign belongs to, if any.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .campaigns
+            .load_one(parent_id)
+            .await?
+            .map(Campaign))
+    }
+
+    /// Campaigns that belong to this one (when it is a programme).
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the campaigns after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Campaign>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let rows = ctx
+            .loaders()
+            .sub_campaigns
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(connection::from_list(&rows, page, |c| c.id, Campaign))
+    }
+
+    /// Numeric targets, in the order they were set.
+    async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<CampaignTarget>> {
+        let rows = ctx
+            .loaders()
+            .campaign_targets
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.iter().cloned().map(CampaignTarget).collect())
+    }
+
+    /// Teams working for this campaign.
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the teams after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Team>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let rows = ctx
+            .loaders()
+            .campaign_teams
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(connection::from_list(&rows, page, |t| t.id, Team))
+    }
+}
+
+/// A numeric target of a campaign: reach `target` on `metric` by `dueOn`.
+/// For a flow metric the target counts what the campaign's subtree does
+/// between the campaign's start and the due day; for a stock metric it is
+/// the value as of the due day.
+#[derive(Clone, Debug)]
+pub struct CampaignTarget(pub campaign_target::Model);
+
+#[Object]
+impl CampaignTarget {
+    /// The metric the target is set on.
+    async fn metric(&self) -> Result<Metric> {
+        Metric::from_code(&self.0.metric).ok_or_else(|| {
+            AppError::Internal(format!(
+                "target {} has unknown metric {}",
+                self.0.id, self.0.metric
+            ))
+            .into()
+        })
+    }
+
+    /// The value to reach.
+    async fn target(&self) -> i64 {
+        self.0.target_value
+    }
+
+    /// The day by which it must be reached.
+    async fn due_on(&self) -> Date {
+        self.0.due_on.into()
+    }
+
+    /// What has been reached so far (as of the due day, or today if earlier).
+    async fn achieved(&self) -> Result<i64> {
+        Err(AppError::NotImplemented("`CampaignTarget.achieved` (needs the rollup engine)").into())
+    }
+
+    /// `achieved / target`, as a fraction (1.0 = reached).
+    async fn progress(&self) -> Result<Option<f64>> {
+        Err(AppError::NotImplemented("`CampaignTarget.progress` (needs the rollup engine)").into())
+    }
+
+    /// The day the last 14 days' run rate reaches the target; `null` if it
+    /// never does within a year.
+    async fn projected_on(&self) -> Result<Option<Date>> {
+        Err(
+            AppError::NotImplemented("`CampaignTarget.projectedOn` (needs the rollup engine)")
+                .into(),
+        )
+    }
+
+    /// Whether the projection reaches the target by the due day.
+    async fn on_track(&self) -> Result<Option<bool>> {
+        Err(AppError::NotImplemented("`CampaignTarget.onTrack` (needs the rollup engine)").into())
+    }
+}
+
+/// Root fields for campaigns.
+#[derive(Default)]
+pub struct CampaignQuery;
+
+#[Object]
+impl CampaignQuery {
+    /// Every campaign and programme, by creation order.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the campaigns after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Campaign>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let db = ctx.db();
+        let (rows, has_next) = store::campaigns::page_all(db, page)
+            .await
+            .map_err(AppError::from)?;
+        let total = if wants_total(ctx) {
+            store::campaigns::count_all(db)
+                .await
+                .map_err(AppError::from)?
+        } else {
+            0
+        };
+        Ok(connection::build(
+            rows,
+            has_next,
+            page,
+            total,
+            |c| c.id,
+            Campaign,
+        ))
+    }
+}

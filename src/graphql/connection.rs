@@ -1,0 +1,89 @@
+//! Relay connections: argument validation and construction.
+//!
+//! Every connection takes `first` (required, at most the configured page
+//! size, 100 by default) and `after` (a cursor from a previous page). Lists
+//! are keyset-paginated by id, so a page is stable while rows are added.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{OutputType, SimpleObject};
+
+use super::ids;
+use crate::config::Limits;
+use crate::error::{AppError, AppResult};
+use crate::store::Page;
+
+/// Fields every connection has beside `edges`, `nodes` and `pageInfo`.
+#[derive(SimpleObject)]
+pub struct ConnectionTotals {
+    /// Number of nodes in the whole list, across all pages.
+    pub total_count: u64,
+}
+
+/// A connection of `T` with a `totalCount`.
+pub type Conn<T> = Connection<String, T, ConnectionTotals>;
+
+/// Validates `first` and `after` into a page.
+pub fn page(limits: &Limits, first: Option<i32>, after: Option<String>) -> AppResult<Page> {
+    let first = first.ok_or_else(|| {
+        AppError::bad_input(
+            "first",
+            format!(
+                "every connection needs `first` (1 to {})",
+                limits.max_page_size
+            ),
+        )
+    })?;
+    if first < 0 || first as usize > limits.max_page_size {
+        return Err(AppError::bad_input(
+            "first",
+            format!(
+                "must be between 0 and {}, got {first}",
+                limits.max_page_size
+            ),
+        ));
+    }
+    let after_id = after.as_deref().map(ids::decode_cursor).transpose()?;
+    Ok(Page {
+        first: first as usize,
+        after_id,
+    })
+}
+
+/// Builds a connection from one page of rows.
+pub fn build<R, T>(
+    rows: Vec<R>,
+    has_next: bool,
+    page: Page,
+    total_count: u64,
+    id: impl Fn(&R) -> i64,
+    wrap: impl Fn(R) -> T,
+) -> Conn<T>
+where
+    T: OutputType,
+{
+    let mut conn = Connection::with_additional_fields(
+        page.after_id.is_some(),
+        has_next,
+        ConnectionTotals { total_count },
+    );
+    conn.edges.extend(
+        rows.into_iter()
+            .map(|row| Edge::new(ids::encode_cursor(id(&row)), wrap(row))),
+    );
+    conn
+}
+
+/// Builds a connection from a whole list already in memory (sorted by id).
+pub fn from_list<R, T>(
+    rows: &[R],
+    page: Page,
+    id: impl Fn(&R) -> i64,
+    wrap: impl Fn(R) -> T,
+) -> Conn<T>
+where
+    R: Clone,
+    T: OutputType,
+{
+    let (slice, has_next) = page.slice(rows, &id);
+    build(slice, has_next, page, rows.len() as u64, id, wrap)
+}

@@ -1,0 +1,54 @@
+//! The GraphQL layer: schema roots, one module per type, Relay plumbing.
+//!
+//! Resolvers build no SQL: they call [`crate::store`] (through the per-request
+//! loaders that sit beside each type) and wrap the rows in output types.
+
+pub mod campaign;
+pub mod catalog;
+pub mod connection;
+pub mod context;
+pub mod ids;
+pub mod loaders;
+pub mod node;
+pub mod scalars;
+pub mod team;
+pub mod unit;
+
+use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Limits;
+
+pub use context::ContextExt;
+pub use loaders::Loaders;
+
+/// The query root: every domain's root fields, merged.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    unit::UnitQuery,
+    campaign::CampaignQuery,
+    node::NodeQuery,
+    catalog::CatalogQuery,
+);
+
+/// The executable schema.
+pub type TiendoSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// Builds the schema with its limits; `db` is shared by every request.
+/// Per-request data (the loaders) is attached by the HTTP layer.
+pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .data(db)
+        .data(limits.clone())
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .finish()
+}
+
+/// The SDL of the schema, as `tiendo export-schema` prints it and
+/// `schema.graphql` holds it.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}

@@ -1,0 +1,85 @@
+//! The Relay `Node` interface and `node(id:)` / `nodes(ids:)`.
+
+use async_graphql::{Context, ID, Interface, Object, Result};
+
+use super::ContextExt;
+use super::campaign::Campaign;
+use super::ids::{self, NodeType};
+use super::team::Team;
+use super::unit::Unit;
+use crate::error::AppError;
+
+/// An object with a global ID, refetchable through `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global ID of the object."))]
+pub enum Node {
+    /// A police unit.
+    Unit(Unit),
+    /// A campaign.
+    Campaign(Campaign),
+    /// A team.
+    Team(Team),
+}
+
+/// Root fields for refetching by global ID.
+#[derive(Default)]
+pub struct NodeQuery;
+
+async fn fetch(ctx: &Context<'_>, id: &ID, argument: &str) -> Result<Option<Node>> {
+    let loaders = ctx.loaders();
+    let node = match ids::decode(id, argument)? {
+        (NodeType::Unit, n) => loaders
+            .units
+            .load_one(n)
+            .await?
+            .map(|m| Node::Unit(Unit(m))),
+        (NodeType::Campaign, n) => loaders
+            .campaigns
+            .load_one(n)
+            .await?
+            .map(|m| Node::Campaign(Campaign(m))),
+        (NodeType::Team, n) => loaders
+            .teams
+            .load_one(n)
+            .await?
+            .map(|m| Node::Team(Team(m))),
+    };
+    Ok(node)
+}
+
+#[Object]
+impl NodeQuery {
+    /// The object with this global ID; `null` with a `NOT_FOUND` error when
+    /// there is none, `BAD_USER_INPUT` when the ID is malformed.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID.")] id: ID,
+    ) -> Result<Option<Node>> {
+        match fetch(ctx, &id, "id").await? {
+            Some(node) => Ok(Some(node)),
+            None => Err(AppError::NotFound(format!("node {}", id.as_str())).into()),
+        }
+    }
+
+    /// The objects with these global IDs, in the same order; `null` for
+    /// each one that does not exist. At most 100 IDs.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs, at most 100.")] ids: Vec<ID>,
+    ) -> Result<Vec<Option<Node>>> {
+        if ids.len() > ctx.limits().max_page_size {
+            return Err(AppError::bad_input(
+                "ids",
+                format!("at most {} IDs", ctx.limits().max_page_size),
+            )
+            .into());
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in &ids {
+            out.push(fetch(ctx, id, "ids").await?);
+        }
+        Ok(out)
+    }
+}

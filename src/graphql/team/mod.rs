@@ -1,0 +1,132 @@
+//! `Team`: desks, mobile teams, task forces and reinforcements.
+
+pub mod loader;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use entity::team::Model;
+
+use super::ContextExt;
+use super::campaign::Campaign;
+use super::connection::{self, Conn};
+use super::ids::{self, NodeType};
+use super::scalars::Date;
+use super::unit::Unit;
+use crate::error::AppError;
+
+/// What kind of team it is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::team::TeamKind")]
+pub enum TeamKind {
+    /// Desk at a one-stop centre or a police station (bộ phận một cửa).
+    Desk,
+    /// Mobile team (tổ lưu động) going door to door and serving citizens at home.
+    Mobile,
+    /// Inspection or steering task force (tổ công tác, kiểm tra).
+    TaskForce,
+    /// Officers dispatched from elsewhere as reinforcements (tăng cường).
+    Reinforcement,
+}
+
+/// When a team works.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct OperatingHours {
+    /// True when the team works around the clock (24/7).
+    pub around_the_clock: bool,
+    /// Opening time, `HH:MM` local time; `null` when around the clock.
+    pub opens_at: Option<String>,
+    /// Closing time, `HH:MM` local time; `null` when around the clock.
+    pub closes_at: Option<String>,
+}
+
+/// A team of officers (tổ công tác) belonging to a unit, optionally working
+/// for a campaign, serving a set of units.
+#[derive(Clone, Debug)]
+pub struct Team(pub Model);
+
+fn hhmm(minute: i32) -> String {
+    format!("{:02}:{:02}", minute / 60, minute % 60)
+}
+
+#[Object]
+impl Team {
+    /// Global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Team, self.0.id)
+    }
+
+    /// Name, e.g. "Tổ lưu động số 1 Công an huyện Thạch Hà".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Kind of team.
+    async fn kind(&self) -> TeamKind {
+        self.0.kind.into()
+    }
+
+    /// Number of officers.
+    async fn size(&self) -> i32 {
+        self.0.size
+    }
+
+    /// Working hours.
+    async fn operating_hours(&self) -> OperatingHours {
+        match (self.0.opens_minute, self.0.closes_minute) {
+            (Some(open), Some(close)) => OperatingHours {
+                around_the_clock: false,
+                opens_at: Some(hhmm(open)),
+                closes_at: Some(hhmm(close)),
+            },
+            _ => OperatingHours {
+                around_the_clock: true,
+                opens_at: None,
+                closes_at: None,
+            },
+        }
+    }
+
+    /// First day the team works, if known.
+    async fn active_from(&self) -> Option<Date> {
+        self.0.active_from.map(Date)
+    }
+
+    /// The unit the team belongs to.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
+        ctx.loaders()
+            .units
+            .load_one(self.0.unit_id)
+            .await?
+            .map(Unit)
+            .ok_or_else(|| AppError::Internal(format!("team {} has no unit", self.0.id)).into())
+    }
+
+    /// The campaign the team works for, if any.
+    async fn campaign(&self, ctx: &Context<'_>) -> Result<Option<Campaign>> {
+        let Some(campaign_id) = self.0.campaign_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .campaigns
+            .load_one(campaign_id)
+            .await?
+            .map(Campaign))
+    }
+
+    /// The units the team serves, in code order.
+    async fn served_units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Unit>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let rows = ctx
+            .loaders()
+            .served_units
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(connection::from_list(&rows, page, |u| u.id, Unit))
+    }
+}

@@ -1,0 +1,313 @@
+//! `Unit`: a police unit in the hierarchy, with its parent, children,
+//! campaigns and teams.
+
+pub mod loader;
+
+use async_graphql::{Context, Enum, ID, Object, Result};
+use entity::unit::{Model, UnitLevel as StoredLevel};
+
+use super::ContextExt;
+use super::campaign::Campaign;
+use super::connection::{self, Conn};
+use super::ids::{self, NodeType};
+use super::scalars::Date;
+use super::team::Team;
+use crate::error::AppError;
+use crate::store::{self, units::UnitFilter};
+use crate::text::fold;
+
+/// Level of a unit in the police hierarchy. Depth is not fixed: the map in
+/// force since 1 July 2025 has no districts.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::unit::UnitLevel")]
+pub enum UnitLevel {
+    /// Bộ Công an, the Ministry of Public Security: the root.
+    Ministry,
+    /// Công an tỉnh / thành phố trực thuộc trung ương (province-level police).
+    Province,
+    /// Công an huyện / quận / thị xã / thành phố thuộc tỉnh (district-level police).
+    District,
+    /// Công an xã / phường / thị trấn (commune-level police): the level that reports.
+    Commune,
+}
+
+/// A police unit (đơn vị): the ministry, a province, a district or a
+/// commune. Identified by `(level, code)`; codes are the statistics office's
+/// and are unique only within a level.
+#[derive(Clone, Debug)]
+pub struct Unit(pub Model);
+
+impl Unit {
+    /// The ids on the path from the root down to this unit, itself included.
+    fn path_ids(&self) -> Vec<i64> {
+        self.0
+            .path
+            .split('/')
+            .filter_map(|part| part.parse().ok())
+            .collect()
+    }
+}
+
+#[Object]
+impl Unit {
+    /// Global ID (for `node(id:)` and `within:` arguments).
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Unit, self.0.id)
+    }
+
+    /// Statistics-office code, without zero padding (Hà Tĩnh is "42").
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Full name with the division type, e.g. "Tỉnh Hà Tĩnh".
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Name without the division type, e.g. "Hà Tĩnh".
+    async fn short_name(&self) -> &str {
+        &self.0.short_name
+    }
+
+    /// Level in the hierarchy.
+    async fn level(&self) -> UnitLevel {
+        self.0.level.into()
+    }
+
+    /// Division type as the statistics office names it: tỉnh, thành phố
+    /// trung ương, huyện, quận, thị xã, thành phố, xã, phường, thị trấn.
+    async fn division_type(&self) -> &str {
+        &self.0.division_type
+    }
+
+    /// Distance from the root (the ministry is 0).
+    async fn depth(&self) -> i32 {
+        self.0.depth
+    }
+
+    /// First day this unit exists in this form.
+    async fn valid_from(&self) -> Date {
+        self.0.valid_from.into()
+    }
+
+    /// Last day it exists in this form, if it has ended (merged or split).
+    async fn valid_to(&self) -> Option<Date> {
+        self.0.valid_to.map(Date)
+    }
+
+    /// The unit directly above; `null` for the ministry.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Unit>> {
+        let Some(parent_id) = self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(ctx.loaders().units.load_one(parent_id).await?.map(Unit))
+    }
+
+    /// Every unit above this one, from the ministry down to the parent.
+    async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Unit>> {
+        let mut path = self.path_ids();
+        path.pop();
+        let found = ctx.loaders().units.load_many(path.iter().copied()).await?;
+        Ok(path
+            .iter()
+            .filter_map(|id| found.get(id).cloned().map(Unit))
+            .collect())
+    }
+
+    /// The units directly below, in code order.
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Unit>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let rows = ctx
+            .loaders()
+            .children
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(connection::from_list(&rows, page, |u| u.id, Unit))
+    }
+
+    /// Campaigns run in this unit's subtree (scoped to it or to a unit below).
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the campaigns after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Campaign>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let db = ctx.db();
+        let (rows, has_next) = store::campaigns::page_in_subtree(db, &self.0.path, page)
+            .await
+            .map_err(AppError::from)?;
+        let total = if wants_total(ctx) {
+            store::campaigns::count_in_subtree(db, &self.0.path)
+                .await
+                .map_err(AppError::from)?
+        } else {
+            0
+        };
+        Ok(connection::build(
+            rows,
+            has_next,
+            page,
+            total,
+            |c| c.id,
+            Campaign,
+        ))
+    }
+
+    /// Teams that belong to this unit.
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the teams after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Team>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let rows = ctx
+            .loaders()
+            .unit_teams
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(connection::from_list(&rows, page, |t| t.id, Team))
+    }
+}
+
+/// Whether the selection asks for `totalCount` (so the count query can be
+/// skipped when it does not).
+pub(crate) fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// Root fields for units.
+#[derive(Default)]
+pub struct UnitQuery;
+
+#[Object]
+impl UnitQuery {
+    /// One unit by level and code, e.g. `unit(level: PROVINCE, code: "42")`.
+    /// An unknown code gives `null` and a `NOT_FOUND` error.
+    async fn unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Level of the unit.")] level: UnitLevel,
+        #[graphql(
+            desc = "Statistics-office code, with or without zero padding (\"42\" or \"042\")."
+        )]
+        code: String,
+    ) -> Result<Option<Unit>> {
+        let code = normalise_code(&code)?;
+        let found = store::units::by_level_code(ctx.db(), StoredLevel::from(level), &code)
+            .await
+            .map_err(AppError::from)?;
+        match found {
+            Some(model) => Ok(Some(Unit(model))),
+            None => Err(AppError::NotFound(format!(
+                "unit {} {code}",
+                StoredLevel::from(level).as_str()
+            ))
+            .into()),
+        }
+    }
+
+    /// The root of the hierarchy: Bộ Công an.
+    async fn country(&self, ctx: &Context<'_>) -> Result<Unit> {
+        store::units::root(ctx.db())
+            .await
+            .map_err(AppError::from)?
+            .map(Unit)
+            .ok_or_else(|| AppError::NotFound("root unit".into()).into())
+    }
+
+    /// Units, optionally filtered. `search` ignores case and diacritics
+    /// ("ha tinh" finds "Tỉnh Hà Tĩnh") and also matches a numeric code
+    /// exactly. Ordered by level, then code.
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Text to look for in names, with or without diacritics, or a code.")]
+        search: Option<String>,
+        #[graphql(desc = "Only units of this level.")] level: Option<UnitLevel>,
+        #[graphql(desc = "Only units below the unit with this global ID.")] within: Option<ID>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Unit>> {
+        let page = connection::page(ctx.limits(), first, after)?;
+        let db = ctx.db();
+        let within_path = match within {
+            Some(id) => {
+                let id = ids::decode_as(&id, NodeType::Unit, "within")?;
+                let unit = ctx
+                    .loaders()
+                    .units
+                    .load_one(id)
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("unit `within`".into()))?;
+                Some(unit.path)
+            }
+            None => None,
+        };
+        let search = search.map(|s| fold(&s));
+        if let Some(s) = &search {
+            if s.chars().count() > 100 {
+                return Err(AppError::bad_input("search", "at most 100 characters").into());
+            }
+        }
+        let filter = UnitFilter {
+            search,
+            level: level.map(StoredLevel::from),
+            within_path,
+        };
+        let (rows, has_next) = store::units::list(db, &filter, page)
+            .await
+            .map_err(AppError::from)?;
+        let total = if wants_total(ctx) {
+            store::units::count(db, &filter)
+                .await
+                .map_err(AppError::from)?
+        } else {
+            0
+        };
+        Ok(connection::build(
+            rows,
+            has_next,
+            page,
+            total,
+            |u| u.id,
+            Unit,
+        ))
+    }
+}
+
+/// Accepts codes with or without zero padding; refuses anything but digits.
+fn normalise_code(code: &str) -> Result<String, AppError> {
+    let trimmed = code.trim();
+    if trimmed.is_empty() || trimmed.len() > 10 || !trimmed.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::bad_input("code", "a unit code is 1 to 10 digits"));
+    }
+    let unpadded = trimmed.trim_start_matches('0');
+    Ok(if unpadded.is_empty() {
+        "0".to_owned()
+    } else {
+        unpadded.to_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_code;
+
+    #[test]
+    fn codes_lose_their_padding() {
+        assert_eq!(normalise_code("042").ok().as_deref(), Some("42"));
+        assert_eq!(normalise_code("18586").ok().as_deref(), Some("18586"));
+        assert!(normalise_code("4x").is_err());
+        assert!(normalise_code("").is_err());
+    }
+}

@@ -1,0 +1,77 @@
+//! tiendo ("tiến độ", progress): the GraphQL API that follows the Đề án 06
+//! campaigns — chip ID cards (CCCD) issued and VNeID accounts activated,
+//! unit by unit, day by day.
+//!
+//! Data flows one way, and nothing below knows about anything above it:
+//!
+//! - [`http`]: the router, GraphQL over HTTP, GraphiQL, `/healthz`.
+//! - [`graphql`]: schema roots and one module per type (unit, campaign,
+//!   team, catalog), each with its loaders; Relay connections and node IDs.
+//! - [`engine`]: the domain's numbers (metric catalog; rollups to come).
+//! - [`store`]: data access as plain async functions over sea-orm.
+//! - [`demo`]: the real 2023 unit map and the reference scenario.
+//! - [`config`], [`cli`], [`error`], [`text`]: the cross-cutting parts.
+//!
+//! The binary only parses arguments and calls [`cli::run`]. The server takes
+//! an already-bound listener and a shutdown future ([`serve`]), so tests bind
+//! port 0 and stop it when they are done.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod store;
+pub mod text;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use graphql::{TiendoSchema, build_schema};
+
+/// What every request handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The executable schema.
+    pub schema: TiendoSchema,
+    /// The configuration the server runs with.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// State for a server over `db` configured by `config`.
+    pub fn new(db: DatabaseConnection, config: Config) -> Self {
+        let schema = build_schema(db.clone(), &config.serve.limits);
+        AppState {
+            db,
+            schema,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The application's router.
+pub fn app(state: AppState) -> Router {
+    http::router(state)
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets requests in
+/// flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

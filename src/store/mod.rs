@@ -1,0 +1,86 @@
+//! Data access: plain `async fn`s over a sea-orm connection.
+//!
+//! Nothing here knows about GraphQL or HTTP, so every function can be tested
+//! on its own. Functions that serve loaders take many keys and issue one
+//! statement per call (`WHERE id IN (…)`), never one per key.
+
+pub mod campaigns;
+pub mod page;
+pub mod teams;
+pub mod units;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+
+pub use page::Page;
+
+/// Opens the database named by `url`, creating the SQLite file's folder when
+/// needed, and tunes the connection for this workload (WAL on SQLite).
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let is_sqlite = url.starts_with("sqlite:");
+    if is_sqlite {
+        if let Some(dir) = sqlite_file_dir(url) {
+            std::fs::create_dir_all(&dir).map_err(|err| {
+                DbErr::Custom(format!("cannot create folder {}: {err}", dir.display()))
+            })?;
+        }
+    }
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if is_sqlite {
+        // An in-memory database lives in one connection: a second one would
+        // open a different, empty database.
+        options
+            .max_connections(if in_memory { 1 } else { 8 })
+            .min_connections(1);
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory")
+        });
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    Database::connect(options).await
+}
+
+/// The folder of an SQLite file URL (`sqlite://data/x.sqlite?mode=rwc` →
+/// `data`), if it names a file in a folder.
+fn sqlite_file_dir(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    let parent = std::path::Path::new(path).parent()?;
+    (!parent.as_os_str().is_empty()).then(|| parent.to_path_buf())
+}
+
+/// Brings the schema up to date. Safe to run from several replicas at once on
+/// PostgreSQL: sea-orm records applied migrations, and a concurrent runner
+/// that loses the race fails on a duplicate and is retried by its caller.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Whether the database answers (for `/healthz`).
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// Which SQL dialect the connection speaks.
+pub fn backend(db: &DatabaseConnection) -> DbBackend {
+    db.get_database_backend()
+}

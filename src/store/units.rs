@@ -1,0 +1,153 @@
+//! Reads of the unit tree.
+
+use entity::unit::{self, UnitLevel};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::Page;
+
+/// Units by id, in no particular order.
+pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// The unit with this level and code. When the code has several versions
+/// (validity ranges), the latest is returned.
+pub async fn by_level_code(
+    db: &DatabaseConnection,
+    level: UnitLevel,
+    code: &str,
+) -> Result<Option<unit::Model>, DbErr> {
+    unit::Entity::find()
+        .filter(unit::Column::Level.eq(level))
+        .filter(unit::Column::Code.eq(code))
+        .order_by_desc(unit::Column::ValidFrom)
+        .one(db)
+        .await
+}
+
+/// The root of the tree (the ministry).
+pub async fn root(db: &DatabaseConnection) -> Result<Option<unit::Model>, DbErr> {
+    unit::Entity::find()
+        .filter(unit::Column::ParentId.is_null())
+        .order_by_asc(unit::Column::Id)
+        .one(db)
+        .await
+}
+
+/// The children of every given parent, in one statement, sorted by parent
+/// then id (ids follow the statistics office's code order).
+pub async fn children_of(
+    db: &DatabaseConnection,
+    parent_ids: &[i64],
+) -> Result<Vec<unit::Model>, DbErr> {
+    if parent_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    unit::Entity::find()
+        .filter(unit::Column::ParentId.is_in(parent_ids.iter().copied()))
+        .order_by_asc(unit::Column::ParentId)
+        .order_by_asc(unit::Column::Id)
+        .all(db)
+        .await
+}
+
+/// Which units a listing or search wants.
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    /// Folded search text (see [`crate::text::fold`]); matched anywhere in
+    /// the folded name, or exactly against the code when it is all digits.
+    pub search: Option<String>,
+    /// Only units of this level.
+    pub level: Option<UnitLevel>,
+    /// Only units strictly below the unit with this materialised path.
+    pub within_path: Option<String>,
+}
+
+impl UnitFilter {
+    fn condition(&self) -> Condition {
+        let mut cond = Condition::all();
+        if let Some(search) = self.search.as_deref().filter(|s| !s.is_empty()) {
+            let pattern = format!("%{}%", escape_like(search));
+            let mut any = Condition::any()
+                .add(Expr::col(unit::Column::SearchKey).like(LikeExpr::new(pattern).escape('\\')));
+            if search.bytes().all(|b| b.is_ascii_digit()) {
+                any = any.add(unit::Column::Code.eq(search.trim_start_matches('0')));
+            }
+            cond = cond.add(any);
+        }
+        if let Some(level) = self.level {
+            cond = cond.add(unit::Column::Level.eq(level));
+        }
+        if let Some(path) = &self.within_path {
+            let pattern = format!("{}%", escape_like(path));
+            cond = cond
+                .add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')))
+                .add(unit::Column::Path.ne(path.as_str()));
+        }
+        cond
+    }
+}
+
+/// Escapes LIKE wildcards so user text matches literally.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// One page of the units matching `filter`, ordered by id (which orders by
+/// level, then code). Returns the rows and whether more follow.
+pub async fn list(
+    db: &DatabaseConnection,
+    filter: &UnitFilter,
+    page: Page,
+) -> Result<(Vec<unit::Model>, bool), DbErr> {
+    let mut query = unit::Entity::find().filter(filter.condition());
+    if let Some(after) = page.after_id {
+        query = query.filter(unit::Column::Id.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(unit::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    let has_next = rows.len() > page.first;
+    rows.truncate(page.first);
+    Ok((rows, has_next))
+}
+
+/// How many units match `filter`.
+pub async fn count(db: &DatabaseConnection, filter: &UnitFilter) -> Result<u64, DbErr> {
+    unit::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await
+}
+
+/// How many units the database holds (0 means "load the demo").
+pub async fn count_all(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    unit::Entity::find().count(db).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_like_wildcards() {
+        assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}
