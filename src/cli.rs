@@ -46,13 +46,27 @@ fn init_tracing() {
 
 /// Opens and migrates the database, with errors as one line.
 pub async fn open(database_url: &str) -> Result<DatabaseConnection, String> {
-    let db = store::connect(database_url)
-        .await
-        .map_err(|err| format!("cannot open database {}: {err}", redact(database_url)))?;
+    let db = store::connect(database_url).await.map_err(|err| {
+        format!(
+            "cannot open database {}: {}",
+            redact(database_url),
+            plain(&err)
+        )
+    })?;
     store::migrate(&db)
         .await
         .map_err(|err| format!("cannot migrate database: {err}"))?;
     Ok(db)
+}
+
+/// A database error as one plain line, without sea-orm's variant prefix.
+fn plain(err: &sea_orm::DbErr) -> String {
+    let text = err.to_string();
+    let text = text
+        .strip_prefix("Custom Error: ")
+        .unwrap_or(&text)
+        .to_owned();
+    text.lines().next().unwrap_or_default().to_owned()
 }
 
 /// Hides a password in a database URL before it is printed.

@@ -51,6 +51,25 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     } else {
         options.max_connections(16).min_connections(1);
     }
+    if url.starts_with("postgres") {
+        // A pool retries a refused connection until its acquire timeout and
+        // then reports only "pool timed out". One direct connection first
+        // fails fast with the real reason (refused, unknown database, …).
+        use sea_orm::sqlx::Connection;
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(10),
+            sea_orm::sqlx::postgres::PgConnection::connect(url),
+        )
+        .await
+        .map_err(|_| DbErr::Custom("no answer within 10 s".into()))?;
+        let conn = attempt.map_err(|err| {
+            DbErr::Custom(match err.as_database_error() {
+                Some(db_err) => db_err.message().to_owned(),
+                None => err.to_string(),
+            })
+        })?;
+        let _ = conn.close().await;
+    }
     Database::connect(options).await
 }
 

@@ -76,6 +76,11 @@ pub struct UnitFilter {
 impl UnitFilter {
     fn condition(&self) -> Condition {
         let mut cond = Condition::all();
+        if self.search.as_deref() == Some("") {
+            // Text made only of punctuation folds to nothing: it matches
+            // nothing (rather than everything).
+            cond = cond.add(Expr::value(1).eq(0));
+        }
         if let Some(search) = self.search.as_deref().filter(|s| !s.is_empty()) {
             let pattern = format!("%{}%", escape_like(search));
             let mut any = Condition::any()

@@ -253,7 +253,9 @@ impl UnitQuery {
             }
             None => None,
         };
-        let search = search.map(|s| fold(&s));
+        // An empty search is no filter; text that folds to nothing (only
+        // punctuation) matches nothing.
+        let search = search.filter(|s| !s.trim().is_empty()).map(|s| fold(&s));
         if let Some(s) = &search {
             if s.chars().count() > 100 {
                 return Err(AppError::bad_input("search", "at most 100 characters").into());

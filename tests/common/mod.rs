@@ -1,0 +1,310 @@
+//! The integration-test harness: a real server on port 0 over a fresh
+//! database per test, spoken to over real HTTP.
+//!
+//! Every test gets its own database: an SQLite file in a new temporary
+//! folder, or a PostgreSQL database named after the test on the server that
+//! `TIENDO_TEST_POSTGRES` names. [`db_test!`] runs one test body on both.
+
+// Each test file uses a different subset of the helpers.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tiendo::demo::DemoParts;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+/// The environment variable naming the PostgreSQL server for the tests.
+pub const POSTGRES_ENV: &str = "TIENDO_TEST_POSTGRES";
+
+/// Which database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file in a fresh temporary folder.
+    Sqlite,
+    /// A fresh database on the server named by `TIENDO_TEST_POSTGRES`.
+    Postgres,
+}
+
+/// A running server over its own database; stopped when dropped.
+pub struct TestApp {
+    /// Where the server listens, e.g. `http://127.0.0.1:40123`.
+    pub base: String,
+    /// The backend the server runs on.
+    pub backend: Backend,
+    client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// Creates a fresh database for the test `name`, migrates it, loads
+    /// `parts` of the demo and starts the server on a free port.
+    pub async fn spawn(name: &str, backend: Backend, parts: DemoParts) -> TestApp {
+        let dir = tempfile::Builder::new()
+            .prefix("tiendo-test-")
+            .tempdir()
+            .expect("create a temporary folder");
+        let url = match backend {
+            Backend::Sqlite => format!("sqlite://{}/test.sqlite?mode=rwc", dir.path().display()),
+            Backend::Postgres => fresh_postgres_database(name).await,
+        };
+        let db = tiendo::store::connect(&url)
+            .await
+            .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
+        tiendo::store::migrate(&db)
+            .await
+            .unwrap_or_else(|err| panic!("migrate {url}: {err}"));
+        tiendo::demo::load(&db, parts, false)
+            .await
+            .unwrap_or_else(|err| panic!("load the demo ({parts:?}) into {url}: {err}"));
+
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = tiendo::AppState::new(db, tiendo::Config::for_tests(url));
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(err) = tiendo::serve(listener, state, shutdown).await {
+                eprintln!("test server failed: {err}");
+            }
+        });
+
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("build the HTTP client");
+        TestApp {
+            base: format!("http://{addr}"),
+            backend,
+            client,
+            shutdown: Some(tx),
+            _dir: dir,
+        }
+    }
+
+    /// The full URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The HTTP client (for requests the helpers do not cover).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// POSTs a GraphQL document to `/graphql` and returns the response body.
+    /// Panics unless the server answers 200 with JSON.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql");
+        let status = response.status();
+        let text = response.text().await.expect("read the response body");
+        assert_eq!(status, 200, "POST /graphql answered {status}: {text}");
+        serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("POST /graphql did not answer JSON ({err}): {text}"))
+    }
+
+    /// POSTs a document that must succeed: panics if the response has
+    /// errors, and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors: {}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+        body["data"].clone()
+    }
+
+    /// GETs `path` with extra `headers`.
+    pub async fn get(&self, path: &str, headers: HeaderMap) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .headers(headers)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("GET {path}: {err}"))
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// `extensions.code` of each error of a response, in order (`"<none>"` for
+/// an error without one, so that a missing code fails comparisons).
+pub fn error_codes(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    e["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                        .to_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts that the response has exactly one error, with code `code`, and
+/// returns that error.
+pub fn single_error<'a>(body: &'a Value, code: &str) -> &'a Value {
+    assert_eq!(
+        error_codes(body),
+        vec![code.to_owned()],
+        "expected one {code} error in {}",
+        serde_json::to_string_pretty(body).unwrap_or_default()
+    );
+    &body["errors"][0]
+}
+
+/// The `node`s of a connection's `edges`.
+pub fn edge_nodes(connection: &Value) -> Vec<Value> {
+    connection["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a connection with edges: {connection}"))
+        .iter()
+        .map(|edge| edge["node"].clone())
+        .collect()
+}
+
+/// One string field of every element of a list.
+pub fn strings(items: &[Value], field: &str) -> Vec<String> {
+    items
+        .iter()
+        .map(|item| {
+            item[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("`{field}` is not a string in {item}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The PostgreSQL database name for the test `name`: `tiendo_t_` and the
+/// name in lower case with anything but letters and digits turned into `_`,
+/// at most 60 characters (a hash keeps cut names distinct).
+pub fn postgres_database_name(name: &str) -> String {
+    let mut clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while clean.contains("__") {
+        clean = clean.replace("__", "_");
+    }
+    let full = format!("tiendo_t_{}", clean.trim_matches('_'));
+    if full.len() <= 60 {
+        return full;
+    }
+    // FNV-1a: stable across runs and platforms.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{}_{:08x}", &full[..51], hash as u32)
+}
+
+/// Drops and recreates the test's database on the server named by
+/// `TIENDO_TEST_POSTGRES`, and returns its URL.
+async fn fresh_postgres_database(name: &str) -> String {
+    let server = std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {
+        panic!(
+            "{POSTGRES_ENV} is not set: the PostgreSQL variant of a test needs a server, e.g. \
+             {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/postgres cargo test -- --include-ignored"
+        )
+    });
+    let database = postgres_database_name(name);
+    let admin = Database::connect(server.as_str())
+        .await
+        .unwrap_or_else(|err| panic!("connect to {POSTGRES_ENV}={server}: {err}"));
+    for statement in [
+        format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"),
+        format!("CREATE DATABASE \"{database}\""),
+    ] {
+        admin
+            .execute_unprepared(&statement)
+            .await
+            .unwrap_or_else(|err| panic!("{statement}: {err}"));
+    }
+    let _ = admin.close().await;
+    let mut url = reqwest::Url::parse(&server)
+        .unwrap_or_else(|err| panic!("{POSTGRES_ENV}={server} is not a URL: {err}"));
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
+/// Runs one test body on both backends: SQLite always, PostgreSQL when
+/// ignored tests are included (and `TIENDO_TEST_POSTGRES` is set).
+///
+/// ```ignore
+/// db_test!(units, async fn unit_document(app) {
+///     let body = app.post("{ country { code } }", json!({})).await;
+/// });
+/// ```
+///
+/// expands to a module `unit_document` with the tests `sqlite` and
+/// `postgres`. The first argument says what to load: `units`, `catalogue`
+/// or `full` (see [`tiendo::demo::DemoParts`]).
+macro_rules! db_test {
+    (@parts units) => { ::tiendo::demo::DemoParts::Units };
+    (@parts catalogue) => { ::tiendo::demo::DemoParts::Catalogue };
+    (@parts full) => { ::tiendo::demo::DemoParts::Full };
+    ($parts:ident, async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $crate::common::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn(
+                    module_path!(),
+                    $crate::common::Backend::Sqlite,
+                    $crate::common::db_test!(@parts $parts),
+                )
+                .await;
+                body(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs TIENDO_TEST_POSTGRES; run with --include-ignored"]
+            async fn postgres() {
+                let app = $crate::common::TestApp::spawn(
+                    module_path!(),
+                    $crate::common::Backend::Postgres,
+                    $crate::common::db_test!(@parts $parts),
+                )
+                .await;
+                body(app).await;
+            }
+        }
+    };
+}
+pub(crate) use db_test;

@@ -1,0 +1,82 @@
+//! The committed `schema.graphql` is the schema the code builds, and the
+//! binary's `export-schema` prints it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Where the committed SDL lives.
+fn schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql")
+}
+
+/// The first line where two texts differ, for a readable failure.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let mut expected_lines = expected.lines();
+    let mut actual_lines = actual.lines();
+    for number in 1.. {
+        match (expected_lines.next(), actual_lines.next()) {
+            (None, None) => break,
+            (e, a) if e == a => continue,
+            (e, a) => {
+                return format!(
+                    "line {number}: committed {:?}, built {:?}",
+                    e.unwrap_or("<end>"),
+                    a.unwrap_or("<end>")
+                );
+            }
+        }
+    }
+    "only line endings or a trailing newline differ".to_owned()
+}
+
+#[test]
+fn committed_schema_matches_the_code() {
+    // Given the schema the code builds, and the committed schema.graphql
+    let built = tiendo::graphql::sdl();
+    let path = schema_path();
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+
+    // When they differ
+    if committed == built {
+        return;
+    }
+
+    // Then the file is regenerated on request, and the test fails otherwise
+    if std::env::var("UPDATE_SCHEMA").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &built)
+            .unwrap_or_else(|err| panic!("write {}: {err}", path.display()));
+        eprintln!("updated {}", path.display());
+        return;
+    }
+    panic!(
+        "schema.graphql is out of date ({}).\n\
+         Review the change, then run `UPDATE_SCHEMA=1 cargo test --test schema` and commit the file.",
+        first_difference(&committed, &built)
+    );
+}
+
+#[test]
+fn export_schema_prints_the_schema() {
+    // Given the built binary
+    // When it runs `export-schema`
+    let output = Command::new(env!("CARGO_BIN_EXE_tiendo"))
+        .arg("export-schema")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run tiendo export-schema");
+
+    // Then it succeeds, printing exactly the SDL and nothing on stderr
+    assert!(
+        output.status.success(),
+        "export-schema failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 SDL");
+    assert!(stdout.contains("type Query"), "{stdout}");
+    assert_eq!(stdout, tiendo::graphql::sdl());
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
