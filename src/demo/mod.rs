@@ -9,8 +9,11 @@ pub mod units;
 
 use std::time::Instant;
 
+use entity::unit;
 use indicatif::{ProgressBar, ProgressStyle};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+};
 
 use crate::store;
 
@@ -28,17 +31,28 @@ pub enum DemoParts {
 
 /// Loads the full demo into an empty database; returns whether it did.
 /// Everything is written in one transaction, so an interrupted load leaves
-/// the database empty and the next start loads again.
+/// the database empty and the next start loads again; on PostgreSQL an
+/// advisory lock makes replicas starting together load it once.
 pub async fn load_if_empty(db: &DatabaseConnection, progress: bool) -> Result<bool, DbErr> {
-    if store::units::count_all(db).await? > 0 {
+    let txn = db.begin().await?;
+    store::lock(&txn, store::Lock::Demo).await?;
+    if unit::Entity::find().count(&txn).await? > 0 {
+        txn.rollback().await?;
         return Ok(false);
     }
-    load(db, DemoParts::Full, progress).await?;
+    load_in(&txn, DemoParts::Full, progress).await?;
+    txn.commit().await?;
     Ok(true)
 }
 
 /// Loads `parts` of the demo into an empty database, in one transaction.
 pub async fn load(db: &DatabaseConnection, parts: DemoParts, progress: bool) -> Result<(), DbErr> {
+    let txn = db.begin().await?;
+    load_in(&txn, parts, progress).await?;
+    txn.commit().await
+}
+
+async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) -> Result<(), DbErr> {
     let started = Instant::now();
     let units = units::map_2023().map_err(DbErr::Custom)?;
     let plan = if parts == DemoParts::Units {
@@ -59,12 +73,10 @@ pub async fn load(db: &DatabaseConnection, parts: DemoParts, progress: bool) -> 
     } else {
         ProgressBar::hidden()
     };
-    let txn = db.begin().await?;
-    units::insert(&txn, &units, &bar).await?;
+    units::insert(txn, &units, &bar).await?;
     if let Some(plan) = &plan {
-        plan.insert(&txn, &bar).await?;
+        plan.insert(txn, &bar).await?;
     }
-    txn.commit().await?;
     bar.finish_and_clear();
     tracing::info!(
         rows = total_rows,

@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
+};
 
 pub use page::Page;
 
@@ -87,11 +90,33 @@ fn sqlite_file_dir(url: &str) -> Option<std::path::PathBuf> {
     (!parent.as_os_str().is_empty()).then(|| parent.to_path_buf())
 }
 
-/// Brings the schema up to date. Safe to run from several replicas at once on
-/// PostgreSQL: sea-orm records applied migrations, and a concurrent runner
-/// that loses the race fails on a duplicate and is retried by its caller.
+/// Brings the schema up to date, in one transaction under an advisory lock
+/// on PostgreSQL, so replicas starting together migrate once and the others
+/// wait, then find nothing to do. (DDL is transactional on both databases.)
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    let txn = db.begin().await?;
+    lock(&txn, Lock::Schema).await?;
+    Migrator::up(&txn, None).await?;
+    txn.commit().await
+}
+
+/// Start-up jobs that only one replica may run at a time.
+#[derive(Debug, Clone, Copy)]
+pub enum Lock {
+    /// Migrating the schema.
+    Schema = 0x7469_656E_0001,
+    /// Loading the demo into an empty database.
+    Demo = 0x7469_656E_0002,
+}
+
+/// Takes `lock` until the end of `txn` (PostgreSQL advisory lock). SQLite
+/// needs none: its writers are serialised by the database file lock.
+pub async fn lock(txn: &DatabaseTransaction, lock: Lock) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", lock as i64))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Whether the database answers (for `/healthz`).
