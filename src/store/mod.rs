@@ -104,16 +104,26 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 #[derive(Debug, Clone, Copy)]
 pub enum Lock {
     /// Migrating the schema.
-    Schema = 0x7469_656E_0001,
+    Schema,
     /// Loading the demo into an empty database.
-    Demo = 0x7469_656E_0002,
+    Demo,
+}
+
+impl Lock {
+    /// The advisory-lock key ("tien" and a number).
+    fn key(self) -> i64 {
+        match self {
+            Lock::Schema => 0x7469_656E_0001,
+            Lock::Demo => 0x7469_656E_0002,
+        }
+    }
 }
 
 /// Takes `lock` until the end of `txn` (PostgreSQL advisory lock). SQLite
 /// needs none: its writers are serialised by the database file lock.
 pub async fn lock(txn: &DatabaseTransaction, lock: Lock) -> Result<(), DbErr> {
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", lock as i64))
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({})", lock.key()))
             .await?;
     }
     Ok(())
