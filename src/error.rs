@@ -29,6 +29,8 @@ pub mod codes {
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     /// The field is part of the contract but not served by this version yet.
     pub const NOT_IMPLEMENTED: &str = "NOT_IMPLEMENTED";
+    /// The server cannot answer yet (still loading); retry shortly.
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// Something failed inside the server; details are in its log only.
     pub const INTERNAL: &str = "INTERNAL";
 }
@@ -52,6 +54,8 @@ pub enum AppError {
     NotFound(String),
     /// → `NOT_IMPLEMENTED`: a contract field whose computation comes later.
     NotImplemented(&'static str),
+    /// → `UNAVAILABLE`: not ready yet (the engine is warming up).
+    Unavailable(&'static str),
     /// → `INTERNAL`: a database failure. Logged, never shown.
     Database(sea_orm::DbErr),
     /// → `INTERNAL`: anything else that should not happen. Logged, never shown.
@@ -79,6 +83,7 @@ impl AppError {
             AppError::BadInput { .. } => codes::BAD_USER_INPUT,
             AppError::NotFound(_) => codes::NOT_FOUND,
             AppError::NotImplemented(_) => codes::NOT_IMPLEMENTED,
+            AppError::Unavailable(_) => codes::UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => codes::INTERNAL,
         }
     }
@@ -92,6 +97,7 @@ impl AppError {
             }
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::NotImplemented(what) => format!("{what} is not implemented yet"),
+            AppError::Unavailable(why) => format!("unavailable: {why}; retry shortly"),
             AppError::Database(err) => {
                 tracing::error!(error = %err, "database error while serving a request");
                 "internal error".to_owned()

@@ -7,7 +7,8 @@
 //! - [`http`]: the router, GraphQL over HTTP, GraphiQL, `/healthz`.
 //! - [`graphql`]: schema roots and one module per type (unit, campaign,
 //!   team, catalog), each with its loaders; Relay connections and node IDs.
-//! - [`engine`]: the domain's numbers (metric catalog; rollups to come).
+//! - [`engine`]: the rollup engine: flows and stocks in memory, periods,
+//!   rankings, completion, target projections.
 //! - [`store`]: data access as plain async functions over sea-orm.
 //! - [`demo`]: the real 2023 unit map and the reference scenario.
 //! - [`config`], [`cli`], [`error`], [`text`]: the cross-cutting parts.
@@ -45,6 +46,8 @@ pub struct AppState {
     pub schema: TiendoSchema,
     /// The configuration the server runs with.
     pub config: Arc<Config>,
+    /// The rollup engine (current snapshot of the numbers).
+    pub engine: Arc<engine::Engine>,
 }
 
 impl AppState {
@@ -55,7 +58,17 @@ impl AppState {
             db,
             schema,
             config: Arc::new(config),
+            engine: engine::Engine::new(),
         }
+    }
+}
+
+impl AppState {
+    /// The same state over an engine that already holds a snapshot of this
+    /// database (tests share one across copies of a template database).
+    pub fn with_engine(mut self, engine: Arc<engine::Engine>) -> Self {
+        self.engine = engine;
+        self
     }
 }
 
@@ -65,12 +78,23 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves on `listener` until `shutdown` completes, then lets requests in
-/// flight finish.
+/// flight finish. The rollup engine is built in the background: the server
+/// answers at once, and rollup fields wait for the first snapshot.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let engine = state.engine.clone();
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        if engine.is_ready() {
+            return;
+        }
+        if let Err(err) = engine.rebuild(&db).await {
+            tracing::error!(error = %err, "the rollup engine could not be built");
+        }
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -49,11 +49,13 @@ db_test!(catalogue, async fn campaigns_document(app) {
     assert_eq!(teams[0]["kind"], "REINFORCEMENT");
     assert_eq!(teams[0]["size"], 30);
 
-    // And progress fields say, with a code, that they are not served yet
-    // rather than inventing numbers.
-    let codes = error_codes(&body);
-    assert!(!codes.is_empty());
-    assert!(codes.iter().all(|c| c == "NOT_IMPLEMENTED"), "{codes:?}");
+    // And progress fields answer (the catalogue has no reports: nothing
+    // achieved, no run rate, so no projection and not on track)
+    assert_eq!(error_codes(&body), Vec::<String>::new(), "{body}");
+    assert_eq!(targets[0]["achieved"], 0);
+    assert_eq!(targets[0]["progress"], 0.0);
+    assert_eq!(targets[0]["projectedOn"], Value::Null);
+    assert_eq!(targets[0]["onTrack"], false);
 });
 
 db_test!(catalogue, async fn dispatched_team_serves_the_seven_districts(app) {

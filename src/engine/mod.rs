@@ -1,4 +1,25 @@
-//! The domain's numbers: what each metric and indicator means and how it
-//! aggregates. No GraphQL and no HTTP here, so it can be tested alone.
+//! The rollup engine: every number a dashboard shows, answered from memory.
+//!
+//! No GraphQL and no HTTP here, so it can be tested alone. A [`Snapshot`] is
+//! built from the database's rows (units, stock values, reports) and holds,
+//! per unit of the tree, prefix sums of the flows over the days that have
+//! reports and step functions of the stocks. Any period is then two look-ups
+//! per unit, whatever its length and wherever the unit sits in the tree;
+//! rankings and completion counts are loops over a level's units.
+//!
+//! The database stays the source of truth: the snapshot is rebuilt from it
+//! (see [`crate::engine::handle`]) and never written to directly.
 
+pub mod build;
+pub mod days;
+pub mod handle;
 pub mod metrics;
+pub mod period;
+pub mod query;
+pub mod snapshot;
+pub mod targets;
+
+pub use days::Day;
+pub use handle::Engine;
+pub use period::{Granularity, Period};
+pub use snapshot::Snapshot;

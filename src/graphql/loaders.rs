@@ -2,12 +2,45 @@
 //! nothing is cached across requests (or callers), and each loader batches
 //! the keys of one execution tick into one statement.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
+use tokio::sync::OnceCell;
+
+use crate::engine::{Engine, Snapshot};
+use crate::error::AppError;
 
 use super::campaign::loader::{CampaignLoader, SubCampaignsLoader, TargetsLoader};
+use super::ranking::loader::RankLoader;
+use super::rollup::loader::RollupLoader;
 use super::team::loader::{CampaignTeamsLoader, ServedUnitsLoader, TeamLoader, UnitTeamsLoader};
 use super::unit::loader::{ChildrenLoader, UnitLoader};
+
+/// How long a request waits for the rollup engine's first snapshot.
+const WARM_UP_WAIT: Duration = Duration::from_secs(120);
+
+/// The one snapshot a request reads: taken on first use, so every number
+/// in a response comes from the same version of the data.
+pub struct SnapshotCell {
+    engine: Arc<Engine>,
+    cell: OnceCell<Arc<Snapshot>>,
+}
+
+impl SnapshotCell {
+    /// The request's snapshot (waiting for the engine's first one if needed).
+    pub async fn get(&self) -> Result<Arc<Snapshot>, async_graphql::Error> {
+        self.cell
+            .get_or_try_init(|| async {
+                self.engine.snapshot(WARM_UP_WAIT).await.ok_or_else(|| {
+                    AppError::Unavailable("the rollup engine is still loading").into()
+                })
+            })
+            .await
+            .cloned()
+    }
+}
 
 /// Every loader a request may use.
 pub struct Loaders {
@@ -20,15 +53,25 @@ pub struct Loaders {
     pub teams: DataLoader<TeamLoader>,
     pub unit_teams: DataLoader<UnitTeamsLoader>,
     pub served_units: DataLoader<ServedUnitsLoader>,
+    pub snapshot: Arc<SnapshotCell>,
+    pub rollups: DataLoader<RollupLoader>,
+    pub ranks: DataLoader<RankLoader>,
 }
 
 impl Loaders {
     /// A fresh set of loaders for one request.
-    pub fn new(db: &DatabaseConnection) -> Self {
+    pub fn new(db: &DatabaseConnection, engine: &Arc<Engine>) -> Self {
         fn make<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
             DataLoader::new(loader, tokio::spawn)
         }
+        let snapshot = Arc::new(SnapshotCell {
+            engine: engine.clone(),
+            cell: OnceCell::new(),
+        });
         Loaders {
+            rollups: make(RollupLoader(snapshot.clone())),
+            ranks: make(RankLoader(snapshot.clone())),
+            snapshot,
             units: make(UnitLoader(db.clone())),
             children: make(ChildrenLoader(db.clone())),
             campaigns: make(CampaignLoader(db.clone())),

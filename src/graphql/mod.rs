@@ -10,6 +10,8 @@ pub mod context;
 pub mod ids;
 pub mod loaders;
 pub mod node;
+pub mod ranking;
+pub mod rollup;
 pub mod scalars;
 pub mod team;
 pub mod unit;
@@ -29,6 +31,7 @@ pub struct Query(
     campaign::CampaignQuery,
     node::NodeQuery,
     catalog::CatalogQuery,
+    ranking::RankingQuery,
 );
 
 /// The executable schema.

@@ -66,7 +66,9 @@ async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) ->
 }
 
 async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
-    let request = request.into_inner().data(Loaders::new(&state.db));
+    let request = request
+        .into_inner()
+        .data(Loaders::new(&state.db, &state.engine));
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         classify(error);

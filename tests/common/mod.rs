@@ -8,12 +8,14 @@
 // Each test file uses a different subset of the helpers.
 #![allow(dead_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use tiendo::demo::DemoParts;
+use tiendo::engine::Engine;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -37,6 +39,8 @@ pub struct TestApp {
     pub backend: Backend,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
+    /// The PostgreSQL database to drop when the test ends.
+    postgres_database: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -48,26 +52,58 @@ impl TestApp {
             .prefix("tiendo-test-")
             .tempdir()
             .expect("create a temporary folder");
-        let url = match backend {
-            Backend::Sqlite => format!("sqlite://{}/test.sqlite?mode=rwc", dir.path().display()),
-            Backend::Postgres => fresh_postgres_database(name).await,
+        let db = if parts == DemoParts::Full {
+            // The full demo (2.4 million rows) is built once per test process
+            // into a template, and each test gets its own copy of it.
+            let url = match backend {
+                Backend::Sqlite => {
+                    let (template, engine) = full_sqlite_template().await;
+                    let file = dir.path().join("test.sqlite");
+                    std::fs::copy(template, &file).expect("copy the SQLite template");
+                    (format!("sqlite://{}?mode=rwc", file.display()), engine)
+                }
+                Backend::Postgres => {
+                    let (template, engine) = full_postgres_template().await;
+                    (
+                        fresh_postgres_database_from(name, Some(&template)).await,
+                        engine,
+                    )
+                }
+            };
+            let (url, engine) = url;
+            let db = tiendo::store::connect(&url)
+                .await
+                .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
+            (db, url, Some(engine))
+        } else {
+            let url = match backend {
+                Backend::Sqlite => {
+                    format!("sqlite://{}/test.sqlite?mode=rwc", dir.path().display())
+                }
+                Backend::Postgres => fresh_postgres_database(name).await,
+            };
+            let db = tiendo::store::connect(&url)
+                .await
+                .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
+            tiendo::store::migrate(&db)
+                .await
+                .unwrap_or_else(|err| panic!("migrate {url}: {err}"));
+            tiendo::demo::load(&db, parts, false)
+                .await
+                .unwrap_or_else(|err| panic!("load the demo ({parts:?}) into {url}: {err}"));
+            (db, url, None)
         };
-        let db = tiendo::store::connect(&url)
-            .await
-            .unwrap_or_else(|err| panic!("connect to {url}: {err}"));
-        tiendo::store::migrate(&db)
-            .await
-            .unwrap_or_else(|err| panic!("migrate {url}: {err}"));
-        tiendo::demo::load(&db, parts, false)
-            .await
-            .unwrap_or_else(|err| panic!("load the demo ({parts:?}) into {url}: {err}"));
+        let (db, url, engine) = db;
 
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = tiendo::AppState::new(db, tiendo::Config::for_tests(url));
+        let mut state = tiendo::AppState::new(db, tiendo::Config::for_tests(url));
+        if let Some(engine) = engine {
+            state = state.with_engine(engine);
+        }
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = rx.await;
@@ -86,6 +122,7 @@ impl TestApp {
             backend,
             client,
             shutdown: Some(tx),
+            postgres_database: (backend == Backend::Postgres).then(|| postgres_database_name(name)),
             _dir: dir,
         }
     }
@@ -144,6 +181,30 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        // Drop the test's PostgreSQL database (full-demo copies are large).
+        if let (Some(database), Ok(server)) =
+            (self.postgres_database.take(), std::env::var(POSTGRES_ENV))
+        {
+            let _ = std::thread::spawn(move || {
+                let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(server.as_str()).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+                            ))
+                            .await;
+                        let _ = admin.close().await;
+                    }
+                });
+            })
+            .join();
         }
     }
 }
@@ -230,9 +291,89 @@ pub fn postgres_database_name(name: &str) -> String {
     format!("{}_{:08x}", &full[..51], hash as u32)
 }
 
+/// The SQLite file holding the full demo, built once per test process.
+async fn full_sqlite_template() -> (&'static std::path::Path, Arc<Engine>) {
+    static TEMPLATE: tokio::sync::OnceCell<(tempfile::TempDir, std::path::PathBuf, Arc<Engine>)> =
+        tokio::sync::OnceCell::const_new();
+    let (_, path, engine) = TEMPLATE
+        .get_or_init(|| async {
+            let dir = tempfile::Builder::new()
+                .prefix("tiendo-template-")
+                .tempdir()
+                .expect("create a temporary folder");
+            let path = dir.path().join("full.sqlite");
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            let db = tiendo::store::connect(&url)
+                .await
+                .expect("open the template");
+            tiendo::store::migrate(&db)
+                .await
+                .expect("migrate the template");
+            tiendo::demo::load(&db, DemoParts::Full, false)
+                .await
+                .expect("load the full demo into the template");
+            let engine = full_engine(&db).await;
+            // Fold the WAL into the main file so that one file copy is the
+            // whole database.
+            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await
+                .expect("checkpoint the template");
+            let _ = db.close().await;
+            (dir, path, engine)
+        })
+        .await;
+    (path, engine.clone())
+}
+
+/// The rollup engine over a full-demo template. Every test database is a
+/// byte copy of the template, so tests share one engine (per backend)
+/// instead of each rebuilding the same snapshot from 2.4 million rows.
+async fn full_engine(db: &sea_orm::DatabaseConnection) -> Arc<Engine> {
+    let engine = Engine::new();
+    engine
+        .rebuild(db)
+        .await
+        .expect("build the rollup engine over the template");
+    engine
+}
+
+/// The PostgreSQL database holding the full demo, built once per test
+/// process; tests copy it with `CREATE DATABASE … TEMPLATE`.
+async fn full_postgres_template() -> (String, Arc<Engine>) {
+    static TEMPLATE: tokio::sync::OnceCell<(String, Arc<Engine>)> =
+        tokio::sync::OnceCell::const_new();
+    TEMPLATE
+        .get_or_init(|| async {
+            // One name, dropped and rebuilt by each run, so that no stale
+            // template outlives a change to the generator.
+            let name = "template_full".to_owned();
+            let url = fresh_postgres_database_from(&name, None).await;
+            let db = tiendo::store::connect(&url)
+                .await
+                .expect("open the template");
+            tiendo::store::migrate(&db)
+                .await
+                .expect("migrate the template");
+            tiendo::demo::load(&db, DemoParts::Full, false)
+                .await
+                .expect("load the full demo into the template");
+            let engine = full_engine(&db).await;
+            let _ = db.close().await;
+            (postgres_database_name(&name), engine)
+        })
+        .await
+        .clone()
+}
+
 /// Drops and recreates the test's database on the server named by
 /// `TIENDO_TEST_POSTGRES`, and returns its URL.
 async fn fresh_postgres_database(name: &str) -> String {
+    fresh_postgres_database_from(name, None).await
+}
+
+/// Drops and recreates the test's database, empty or as a copy of
+/// `template`, and returns its URL.
+async fn fresh_postgres_database_from(name: &str, template: Option<&str>) -> String {
     let server = std::env::var(POSTGRES_ENV).unwrap_or_else(|_| {
         panic!(
             "{POSTGRES_ENV} is not set: the PostgreSQL variant of a test needs a server, e.g. \
@@ -245,7 +386,10 @@ async fn fresh_postgres_database(name: &str) -> String {
         .unwrap_or_else(|err| panic!("connect to {POSTGRES_ENV}={server}: {err}"));
     for statement in [
         format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"),
-        format!("CREATE DATABASE \"{database}\""),
+        match template {
+            Some(t) => format!("CREATE DATABASE \"{database}\" TEMPLATE \"{t}\""),
+            None => format!("CREATE DATABASE \"{database}\""),
+        },
     ] {
         admin
             .execute_unprepared(&statement)

@@ -13,6 +13,8 @@ use super::ids::{self, NodeType};
 use super::scalars::Date;
 use super::team::Team;
 use super::unit::{Unit, wants_total};
+use crate::engine::days::{date, day, today};
+use crate::engine::targets::{self, TargetProgress};
 use crate::error::AppError;
 use crate::store;
 
@@ -96,15 +98,30 @@ impl Campaign {
         Ok(connection::from_list(&rows, page, |c| c.id, Campaign))
     }
 
-    /// Numeric targets, in the order they were set.
-    async fn targets(&self, ctx: &Context<'_>) -> Result<Vec<CampaignTarget>> {
+    /// Numeric targets, in the order they were set, with their progress.
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Measure progress as of this day (default: today, or the due day if earlier)."
+        )]
+        as_of: Option<Date>,
+    ) -> Result<Vec<CampaignTarget>> {
         let rows = ctx
             .loaders()
             .campaign_targets
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.iter().cloned().map(CampaignTarget).collect())
+        Ok(rows
+            .iter()
+            .cloned()
+            .map(|t| CampaignTarget {
+                target: t,
+                campaign: self.0.clone(),
+                as_of: as_of.map(|d| day(d.0)),
+            })
+            .collect())
     }
 
     /// Teams working for this campaign.
@@ -130,16 +147,50 @@ impl Campaign {
 /// between the campaign's start and the due day; for a stock metric it is
 /// the value as of the due day.
 #[derive(Clone, Debug)]
-pub struct CampaignTarget(pub campaign_target::Model);
+pub struct CampaignTarget {
+    target: campaign_target::Model,
+    campaign: campaign::Model,
+    as_of: Option<i32>,
+}
+
+impl CampaignTarget {
+    /// Where the target stands, from the request's snapshot.
+    async fn standing(&self, ctx: &Context<'_>) -> Result<(TargetProgress, i32)> {
+        let metric = Metric::from_code(&self.target.metric).ok_or_else(|| {
+            AppError::Internal(format!(
+                "target {} has unknown metric {}",
+                self.target.id, self.target.metric
+            ))
+        })?;
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        let scope = snapshot
+            .index_of(self.campaign.scope_unit_id)
+            .ok_or_else(|| {
+                AppError::Internal(format!("campaign {} scope missing", self.campaign.id))
+            })?;
+        let due = day(self.target.due_on);
+        let as_of = self.as_of.unwrap_or_else(|| today().min(due));
+        let standing = targets::progress(
+            &snapshot,
+            scope,
+            metric.into(),
+            self.target.target_value,
+            day(self.campaign.starts_on),
+            due,
+            as_of,
+        );
+        Ok((standing, as_of))
+    }
+}
 
 #[Object]
 impl CampaignTarget {
     /// The metric the target is set on.
     async fn metric(&self) -> Result<Metric> {
-        Metric::from_code(&self.0.metric).ok_or_else(|| {
+        Metric::from_code(&self.target.metric).ok_or_else(|| {
             AppError::Internal(format!(
                 "target {} has unknown metric {}",
-                self.0.id, self.0.metric
+                self.target.id, self.target.metric
             ))
             .into()
         })
@@ -147,36 +198,46 @@ impl CampaignTarget {
 
     /// The value to reach.
     async fn target(&self) -> i64 {
-        self.0.target_value
+        self.target.target_value
     }
 
     /// The day by which it must be reached.
     async fn due_on(&self) -> Date {
-        self.0.due_on.into()
+        self.target.due_on.into()
     }
 
-    /// What has been reached so far (as of the due day, or today if earlier).
-    async fn achieved(&self) -> Result<i64> {
-        Err(AppError::NotImplemented("`CampaignTarget.achieved` (needs the rollup engine)").into())
+    /// The day progress is measured on: `asOf` if given, else today or the
+    /// due day, whichever is earlier.
+    async fn as_of(&self, ctx: &Context<'_>) -> Result<Date> {
+        Ok(Date(date(self.standing(ctx).await?.1)))
+    }
+
+    /// What has been reached on `asOf`: for a flow, the sum over the scope's
+    /// subtree from the campaign's start; for a stock, its value that day.
+    async fn achieved(&self, ctx: &Context<'_>) -> Result<i64> {
+        Ok(self.standing(ctx).await?.0.achieved)
     }
 
     /// `achieved / target`, as a fraction (1.0 = reached).
-    async fn progress(&self) -> Result<Option<f64>> {
-        Err(AppError::NotImplemented("`CampaignTarget.progress` (needs the rollup engine)").into())
+    async fn progress(&self, ctx: &Context<'_>) -> Result<Option<f64>> {
+        Ok(self.standing(ctx).await?.0.progress)
     }
 
-    /// The day the last 14 days' run rate reaches the target; `null` if it
-    /// never does within a year.
-    async fn projected_on(&self) -> Result<Option<Date>> {
-        Err(
-            AppError::NotImplemented("`CampaignTarget.projectedOn` (needs the rollup engine)")
-                .into(),
-        )
+    /// When reached: the day it was. Otherwise the day the last 14 days'
+    /// run rate would reach the target; `null` if it never would within a
+    /// year (or the metric has no run rate).
+    async fn projected_on(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        Ok(self
+            .standing(ctx)
+            .await?
+            .0
+            .projected_on
+            .map(|d| Date(date(d))))
     }
 
-    /// Whether the projection reaches the target by the due day.
-    async fn on_track(&self) -> Result<Option<bool>> {
-        Err(AppError::NotImplemented("`CampaignTarget.onTrack` (needs the rollup engine)").into())
+    /// Reached, or projected to be reached by the due day.
+    async fn on_track(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(self.standing(ctx).await?.0.on_track)
     }
 }
 

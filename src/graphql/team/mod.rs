@@ -9,8 +9,11 @@ use super::ContextExt;
 use super::campaign::Campaign;
 use super::connection::{self, Conn};
 use super::ids::{self, NodeType};
+use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::unit::Unit;
+use crate::engine::days::date;
+use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
 use crate::error::AppError;
 
 /// What kind of team it is.
@@ -36,6 +39,27 @@ pub struct OperatingHours {
     pub opens_at: Option<String>,
     /// Closing time, `HH:MM` local time; `null` when around the clock.
     pub closes_at: Option<String>,
+}
+
+/// What a team's attributed reports add up to over a period.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TeamRollup {
+    /// First day of the period.
+    pub from: Date,
+    /// Last day of the period.
+    pub to: Date,
+    /// Applications collected by the team in the period.
+    pub applications_collected: i64,
+    /// Cards issued by the team in the period.
+    pub cards_issued: i64,
+    /// Accounts activated by the team in the period.
+    pub accounts_activated: i64,
+    /// Citizens the team served at home in the period.
+    pub home_visits: i64,
+    /// Officers × days in the period.
+    pub officer_days: i64,
+    /// Output per officer per day: cardsIssued / officerDays.
+    pub cards_per_officer_per_day: Option<f64>,
 }
 
 /// A team of officers (tổ công tác) belonging to a unit, optionally working
@@ -111,6 +135,29 @@ impl Team {
             .load_one(campaign_id)
             .await?
             .map(Campaign))
+    }
+
+    /// What the reports attributed to this team add up to over a period.
+    async fn rollup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The period, inclusive, at most 10 years.")] period: PeriodInput,
+    ) -> Result<TeamRollup> {
+        let period = period.validate("period")?;
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        let flows = snapshot.team_flows(self.0.id, period);
+        let officer_days = i64::from(self.0.size.max(0)) * i64::from(period.len());
+        Ok(TeamRollup {
+            from: Date(date(period.from)),
+            to: Date(date(period.to)),
+            applications_collected: flows[APPLICATIONS],
+            cards_issued: flows[CARDS],
+            accounts_activated: flows[ACCOUNTS],
+            home_visits: flows[VISITS],
+            officer_days,
+            cards_per_officer_per_day: (officer_days > 0)
+                .then(|| flows[CARDS] as f64 / officer_days as f64),
+        })
     }
 
     /// The units the team serves, in code order.

@@ -8,8 +8,11 @@ use entity::unit::{Model, UnitLevel as StoredLevel};
 
 use super::ContextExt;
 use super::campaign::Campaign;
+use super::catalog::{Indicator, Metric};
 use super::connection::{self, Conn};
 use super::ids::{self, NodeType};
+use super::ranking::{self, Completion, Rank, RankAmong, RankKey, RankOrder};
+use super::rollup::{self, Granularity, PeriodInput, Rollup};
 use super::scalars::Date;
 use super::team::Team;
 use crate::error::AppError;
@@ -159,6 +162,93 @@ impl Unit {
             |c| c.id,
             Campaign,
         ))
+    }
+
+    /// Every number of this unit's subtree over a period: flows summed over
+    /// the period, stocks as of its last day, rates, reporting freshness.
+    async fn rollup(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The period, inclusive, at most 10 years.")] period: PeriodInput,
+        #[graphql(
+            desc = "Only the reports attributed to this campaign (global ID); stocks are unaffected."
+        )]
+        campaign: Option<ID>,
+    ) -> Result<Rollup> {
+        let period = period.validate("period")?;
+        let campaign = campaign
+            .map(|id| ids::decode_as(&id, NodeType::Campaign, "campaign"))
+            .transpose()?;
+        let mut rollups = rollup::load(ctx, self.0.id, &[period], campaign).await?;
+        rollups
+            .pop()
+            .ok_or_else(|| AppError::Internal("empty rollup".into()).into())
+    }
+
+    /// A time series: the period cut into buckets (clipped to the period),
+    /// each a full rollup.
+    async fn series(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The period, inclusive, at most 10 years.")] period: PeriodInput,
+        #[graphql(desc = "Bucket size; weeks are ISO weeks (Monday first).")]
+        granularity: Granularity,
+        #[graphql(desc = "Only the reports attributed to this campaign (global ID).")]
+        campaign: Option<ID>,
+    ) -> Result<Vec<Rollup>> {
+        let period = period.validate("period")?;
+        let campaign = campaign
+            .map(|id| ids::decode_as(&id, NodeType::Campaign, "campaign"))
+            .transpose()?;
+        let buckets = rollup::series_periods(period, granularity);
+        rollup::load(ctx, self.0.id, &buckets, campaign).await
+    }
+
+    /// This unit's rank on an indicator or a metric, among its siblings
+    /// (default) or every unit of its level; `null` when its value cannot
+    /// be computed (zero denominator).
+    async fn rank(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Rank on this indicator (give this or `metric`).")] indicator: Option<
+            Indicator,
+        >,
+        #[graphql(desc = "Rank on this metric (give this or `indicator`).")] metric: Option<Metric>,
+        #[graphql(desc = "The period: flows are summed over it, stocks taken as of its last day.")]
+        period: PeriodInput,
+        #[graphql(
+            desc = "Among siblings (default) or the whole level.",
+            default_with = "RankAmong::Siblings"
+        )]
+        among: RankAmong,
+        #[graphql(desc = "Highest first (default) or lowest first.", default)] order: RankOrder,
+    ) -> Result<Option<Rank>> {
+        let measure = ranking::measure(indicator, metric)?;
+        let period = period.validate("period")?;
+        let key = RankKey {
+            unit_id: self.0.id,
+            measure,
+            period: (period.from, period.to),
+            among: among.into(),
+            descending: order == RankOrder::Desc,
+        };
+        Ok(ctx.loaders().ranks.load_one(key).await?.map(Rank::from))
+    }
+
+    /// How many units of `level` below this one have reached 100% on an
+    /// indicator as of a day ("21/21 districts complete").
+    async fn completion(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Level of the units counted; must be below this unit's level.")]
+        level: UnitLevel,
+        #[graphql(desc = "The indicator that must reach 100%.")] indicator: Indicator,
+        #[graphql(desc = "The day counted.")] as_of: Date,
+    ) -> Result<Completion> {
+        if StoredLevel::from(level).rank() <= self.0.level.rank() {
+            return Err(AppError::bad_input("level", "must be a level below the unit's").into());
+        }
+        ranking::completion(ctx, self.0.id, level, indicator, as_of).await
     }
 
     /// Teams that belong to this unit.

@@ -1,0 +1,300 @@
+//! Building a [`Snapshot`] from rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use entity::stock_value::StockMetric;
+use entity::unit::UnitLevel;
+
+use super::days::Day;
+use super::metrics::Indicator;
+use super::snapshot::*;
+
+/// A unit as the engine needs it.
+#[derive(Debug, Clone)]
+pub struct UnitInput {
+    pub id: i64,
+    pub level: UnitLevel,
+    pub code: String,
+    pub parent_id: Option<i64>,
+}
+
+/// A stock value as the engine needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct StockInput {
+    pub unit_id: i64,
+    pub metric: StockMetric,
+    pub valid_from: Day,
+    pub value: i64,
+}
+
+/// A report as the engine needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportInput {
+    pub unit_id: i64,
+    pub day: Day,
+    pub campaign_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub flows: [i64; FLOWS],
+}
+
+fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
+    for m in 0..FLOWS {
+        into[m] += values[m];
+    }
+}
+
+/// Builds the snapshot. Rows of units that are not in `units` are ignored.
+pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInput]) -> Snapshot {
+    let mut s = Snapshot::default();
+    let mut units = units;
+    units.sort_by_key(|u| u.id);
+    s.index = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id, i as u32))
+        .collect();
+    s.units = units
+        .iter()
+        .map(|u| UnitNode {
+            id: u.id,
+            level: u.level,
+            code: u.code.clone(),
+            code_number: u.code.parse().unwrap_or(u64::MAX),
+            parent: u.parent_id.and_then(|p| s.index.get(&p).copied()),
+            children: Vec::new(),
+        })
+        .collect();
+    for i in 0..s.units.len() {
+        if let Some(p) = s.units[i].parent {
+            s.units[p as usize].children.push(i as u32);
+        }
+    }
+    for (i, u) in s.units.iter().enumerate() {
+        s.by_level.entry(u.level).or_default().push(i as u32);
+    }
+    for list in s.by_level.values_mut() {
+        list.sort_by_key(|i| (s.units[*i as usize].code_number, *i));
+    }
+    build_dfs(&mut s);
+    let n = s.units.len();
+
+    // Flows: own daily values per unit, then subtree totals.
+    let mut own: Vec<BTreeMap<Day, [i64; FLOWS]>> = vec![BTreeMap::new(); n];
+    let mut campaign_daily: HashMap<i64, HashMap<u32, BTreeMap<Day, [i64; FLOWS]>>> =
+        HashMap::new();
+    let mut team_daily: HashMap<i64, BTreeMap<Day, [i64; FLOWS]>> = HashMap::new();
+    for r in reports {
+        let Some(idx) = s.index_of(r.unit_id) else {
+            continue;
+        };
+        add(
+            own[idx as usize].entry(r.day).or_insert([0; FLOWS]),
+            &r.flows,
+        );
+        if let Some(c) = r.campaign_id {
+            let per_unit = campaign_daily.entry(c).or_default();
+            let mut at = Some(idx);
+            while let Some(u) = at {
+                add(
+                    per_unit
+                        .entry(u)
+                        .or_default()
+                        .entry(r.day)
+                        .or_insert([0; FLOWS]),
+                    &r.flows,
+                );
+                at = s.units[u as usize].parent;
+            }
+        }
+        if let Some(t) = r.team_id {
+            add(
+                team_daily
+                    .entry(t)
+                    .or_default()
+                    .entry(r.day)
+                    .or_insert([0; FLOWS]),
+                &r.flows,
+            );
+        }
+    }
+    let own_series: Vec<FlowSeries> = own
+        .iter()
+        .map(|m| FlowSeries::from_daily(m.iter().map(|(d, v)| (*d, *v)).collect()))
+        .collect();
+    s.flows = subtree_flows(&s, &own);
+    s.campaign_flows = campaign_daily
+        .into_iter()
+        .map(|(c, per_unit)| {
+            let series = per_unit
+                .into_iter()
+                .map(|(u, daily)| (u, FlowSeries::from_daily(daily.into_iter().collect())))
+                .collect();
+            (c, series)
+        })
+        .collect();
+    s.team_flows = team_daily
+        .into_iter()
+        .map(|(t, daily)| (t, FlowSeries::from_daily(daily.into_iter().collect())))
+        .collect();
+
+    // Stocks: each unit's own step function, then deltas bubbled up.
+    let mut by_unit: Vec<Vec<&StockInput>> = vec![Vec::new(); n];
+    for st in stocks {
+        if let Some(idx) = s.index_of(st.unit_id) {
+            by_unit[idx as usize].push(st);
+        }
+    }
+    let mut deltas: Vec<Vec<(Day, [i64; STOCKS])>> = vec![Vec::new(); n];
+    for (idx, rows) in by_unit.iter_mut().enumerate() {
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by_key(|r| r.valid_from);
+        let mut current = [0i64; STOCKS];
+        let mut change_days: Vec<Day> = rows.iter().map(|r| r.valid_from).collect();
+        change_days.dedup();
+        for d in change_days {
+            let mut next = current;
+            for r in rows.iter().filter(|r| r.valid_from == d) {
+                let prior = own_series[idx].through(d - 1);
+                match r.metric {
+                    StockMetric::EligiblePopulation => next[ELIGIBLE] = r.value,
+                    StockMetric::PresentPopulation => next[PRESENT] = r.value,
+                    StockMetric::AccountsEligible => next[ACCOUNTS_ELIGIBLE] = r.value,
+                    StockMetric::CardsIssuedOpening => {
+                        next[CARDS_ADJUSTMENT] = r.value - prior[CARDS]
+                    }
+                    StockMetric::AccountsActivatedOpening => {
+                        next[ACCOUNTS_ADJUSTMENT] = r.value - prior[ACCOUNTS]
+                    }
+                }
+            }
+            let mut delta = [0i64; STOCKS];
+            for k in 0..STOCKS {
+                delta[k] = next[k] - current[k];
+            }
+            current = next;
+            let mut at = Some(idx as u32);
+            while let Some(u) = at {
+                deltas[u as usize].push((d, delta));
+                at = s.units[u as usize].parent;
+            }
+        }
+    }
+    s.stocks = deltas
+        .into_iter()
+        .map(|mut events| {
+            events.sort_by_key(|(d, _)| *d);
+            let mut series = StockSeries::default();
+            let mut running = [0i64; STOCKS];
+            for (d, delta) in events {
+                for k in 0..STOCKS {
+                    running[k] += delta[k];
+                }
+                if series.days.last() == Some(&d) {
+                    if let Some(last) = series.values.last_mut() {
+                        *last = running;
+                    }
+                } else {
+                    series.days.push(d);
+                    series.values.push(running);
+                }
+            }
+            series
+        })
+        .collect();
+
+    for indicator in [
+        Indicator::CccdCoverage,
+        Indicator::PresentCoverage,
+        Indicator::ActivationRate,
+    ] {
+        let days: Vec<Option<Day>> = (0..n as u32)
+            .map(|u| first_complete(&s, u, indicator))
+            .collect();
+        s.completed_on.insert(indicator, days);
+    }
+    s.source_rows = s.units.len() + stocks.len() + reports.len();
+    s
+}
+
+/// Depth-first order, so that every subtree is a contiguous range.
+fn build_dfs(s: &mut Snapshot) {
+    let n = s.units.len();
+    s.dfs = Vec::with_capacity(n);
+    s.dfs_range = vec![(0, 0); n];
+    let roots: Vec<u32> = (0..n as u32)
+        .filter(|i| s.units[*i as usize].parent.is_none())
+        .collect();
+    // (unit, whether its children were pushed)
+    let mut stack: Vec<(u32, bool)> = roots.into_iter().rev().map(|r| (r, false)).collect();
+    while let Some((u, expanded)) = stack.pop() {
+        if expanded {
+            s.dfs_range[u as usize].1 = s.dfs.len() as u32;
+            continue;
+        }
+        s.dfs_range[u as usize].0 = s.dfs.len() as u32;
+        s.dfs.push(u);
+        stack.push((u, true));
+        for c in s.units[u as usize].children.iter().rev() {
+            stack.push((*c, false));
+        }
+    }
+}
+
+/// Subtree flow series: leaves keep their own; every other unit adds its
+/// subtree's daily values on a dense day axis, then keeps the days that
+/// have reports.
+fn subtree_flows(s: &Snapshot, own: &[BTreeMap<Day, [i64; FLOWS]>]) -> Vec<FlowSeries> {
+    let n = s.units.len();
+    let (mut first, mut last) = (Day::MAX, Day::MIN);
+    for m in own {
+        if let (Some((a, _)), Some((b, _))) = (m.first_key_value(), m.last_key_value()) {
+            first = first.min(*a);
+            last = last.max(*b);
+        }
+    }
+    let mut out: Vec<FlowSeries> = vec![FlowSeries::default(); n];
+    if first > last {
+        return out;
+    }
+    let width = (last - first + 1) as usize;
+    for u in 0..n as u32 {
+        let node = &s.units[u as usize];
+        if node.children.is_empty() {
+            out[u as usize] =
+                FlowSeries::from_daily(own[u as usize].iter().map(|(d, v)| (*d, *v)).collect());
+            continue;
+        }
+        // values, and how many report-days fell on each day
+        let mut dense: Vec<([i64; FLOWS], u32)> = vec![([0; FLOWS], 0); width];
+        for member in s.subtree(u) {
+            for (d, v) in &own[*member as usize] {
+                let slot = &mut dense[(d - first) as usize];
+                add(&mut slot.0, v);
+                slot.1 += 1;
+            }
+        }
+        let daily: Vec<(Day, [i64; FLOWS])> = dense
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, count))| *count > 0)
+            .map(|(i, (v, _))| (first + i as Day, v))
+            .collect();
+        out[u as usize] = FlowSeries::from_daily(daily);
+    }
+    out
+}
+
+/// The first day a unit's indicator reached 100% (numerator ≥ denominator > 0).
+fn first_complete(s: &Snapshot, u: u32, indicator: Indicator) -> Option<Day> {
+    let flows = &s.flows[u as usize];
+    let stocks = &s.stocks[u as usize];
+    let mut candidates: Vec<Day> = flows.days().iter().chain(stocks.days()).copied().collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    candidates.into_iter().find(|d| {
+        let (num, den) = s.indicator_parts(u, indicator, *d);
+        den > 0 && num >= den
+    })
+}

@@ -1,0 +1,342 @@
+//! Questions asked of a [`Snapshot`]: rollups, indicators, rankings,
+//! completion.
+
+use std::cmp::Ordering;
+
+use entity::unit::UnitLevel;
+
+use super::days::Day;
+use super::metrics::{Indicator, Metric, MetricKind};
+use super::period::Period;
+use super::snapshot::*;
+
+/// Every number of a unit's subtree over a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rollup {
+    /// Flows summed over the period and the subtree.
+    pub flows: [i64; FLOWS],
+    /// Stocks as of the period's last day.
+    pub eligible: i64,
+    pub present: i64,
+    pub accounts_eligible: i64,
+    pub cards_total: i64,
+    pub accounts_total: i64,
+}
+
+impl Rollup {
+    /// `num / den`, `None` when `den` is 0.
+    pub fn ratio(num: i64, den: i64) -> Option<f64> {
+        (den != 0).then(|| num as f64 / den as f64)
+    }
+
+    /// The parts of an indicator.
+    pub fn indicator_parts(&self, indicator: Indicator) -> (i64, i64) {
+        match indicator {
+            Indicator::CccdCoverage => (self.cards_total, self.eligible),
+            Indicator::PresentCoverage => (self.cards_total, self.present),
+            Indicator::ActivationRate => (self.accounts_total, self.accounts_eligible),
+        }
+    }
+
+    /// Eligible citizens still without a card (never below 0).
+    pub fn remaining(&self) -> i64 {
+        (self.eligible - self.cards_total).max(0)
+    }
+
+    /// The value of a metric.
+    pub fn metric(&self, metric: Metric) -> i64 {
+        match metric {
+            Metric::ApplicationsCollected => self.flows[APPLICATIONS],
+            Metric::CardsIssued => self.flows[CARDS],
+            Metric::AccountsActivated => self.flows[ACCOUNTS],
+            Metric::HomeVisits => self.flows[VISITS],
+            Metric::CardsIssuedTotal => self.cards_total,
+            Metric::AccountsActivatedTotal => self.accounts_total,
+            Metric::EligiblePopulation => self.eligible,
+            Metric::PresentPopulation => self.present,
+            Metric::AccountsEligible => self.accounts_eligible,
+            Metric::Remaining => self.remaining(),
+        }
+    }
+}
+
+/// What a ranking orders units by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    Indicator(Indicator),
+    Metric(Metric),
+}
+
+/// A measured unit: `value` is `numerator / denominator` for an indicator
+/// (`None` on a zero denominator), the metric's value otherwise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured {
+    pub unit: u32,
+    pub numerator: i64,
+    pub denominator: Option<i64>,
+}
+
+impl Measured {
+    /// The value as a float (`None` when it cannot be ranked).
+    pub fn value(&self) -> Option<f64> {
+        match self.denominator {
+            Some(0) => None,
+            Some(den) => Some(self.numerator as f64 / den as f64),
+            None => Some(self.numerator as f64),
+        }
+    }
+
+    /// Exact comparison of two values (ratios compared by cross-multiplying).
+    fn compare(&self, other: &Measured) -> Ordering {
+        match (self.denominator, other.denominator) {
+            (Some(a), Some(b)) => {
+                (self.numerator as i128 * b as i128).cmp(&(other.numerator as i128 * a as i128))
+            }
+            _ => self.numerator.cmp(&other.numerator),
+        }
+    }
+}
+
+/// One line of a ranking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    pub measured: Measured,
+    /// Competition rank (1, 2, 2, 4).
+    pub rank: u32,
+}
+
+impl Snapshot {
+    /// The subtree flows of a unit over a period, all reports or only those
+    /// attributed to `campaign`.
+    pub fn flows(&self, u: u32, period: Period, campaign: Option<i64>) -> [i64; FLOWS] {
+        match campaign {
+            None => self.flows[u as usize].sum(period),
+            Some(c) => self
+                .campaign_flows
+                .get(&c)
+                .and_then(|per_unit| per_unit.get(&u))
+                .map_or([0; FLOWS], |series| series.sum(period)),
+        }
+    }
+
+    /// The stocks and cumulative totals of a unit's subtree as of `d`.
+    fn stocks_at(&self, u: u32, d: Day) -> (i64, i64, i64, i64, i64) {
+        let stocks = self.stocks[u as usize].at(d);
+        let flows = self.flows[u as usize].through(d);
+        (
+            stocks[ELIGIBLE],
+            stocks[PRESENT],
+            stocks[ACCOUNTS_ELIGIBLE],
+            stocks[CARDS_ADJUSTMENT] + flows[CARDS],
+            stocks[ACCOUNTS_ADJUSTMENT] + flows[ACCOUNTS],
+        )
+    }
+
+    /// A unit's rollup over a period.
+    pub fn rollup(&self, u: u32, period: Period, campaign: Option<i64>) -> Rollup {
+        let (eligible, present, accounts_eligible, cards_total, accounts_total) =
+            self.stocks_at(u, period.to);
+        Rollup {
+            flows: self.flows(u, period, campaign),
+            eligible,
+            present,
+            accounts_eligible,
+            cards_total,
+            accounts_total,
+        }
+    }
+
+    /// Numerator and denominator of an indicator for a unit on a day.
+    pub fn indicator_parts(&self, u: u32, indicator: Indicator, d: Day) -> (i64, i64) {
+        let (eligible, present, accounts_eligible, cards_total, accounts_total) =
+            self.stocks_at(u, d);
+        match indicator {
+            Indicator::CccdCoverage => (cards_total, eligible),
+            Indicator::PresentCoverage => (cards_total, present),
+            Indicator::ActivationRate => (accounts_total, accounts_eligible),
+        }
+    }
+
+    /// Reporting units (communes) of the subtree, and how many of them
+    /// reported at least once in the period.
+    pub fn reporting(&self, u: u32, period: Period, campaign: Option<i64>) -> (u32, u32) {
+        let mut total = 0;
+        let mut reported = 0;
+        for member in self.subtree(u) {
+            if self.units[*member as usize].level != UnitLevel::Commune {
+                continue;
+            }
+            total += 1;
+            let did = match campaign {
+                None => self.flows[*member as usize].reported_in(period),
+                Some(c) => self
+                    .campaign_flows
+                    .get(&c)
+                    .and_then(|per_unit| per_unit.get(member))
+                    .is_some_and(|series| series.reported_in(period)),
+            };
+            if did {
+                reported += 1;
+            }
+        }
+        (reported, total)
+    }
+
+    /// The last day on or before the period's end with a report in the subtree.
+    pub fn last_reported(&self, u: u32, period: Period, campaign: Option<i64>) -> Option<Day> {
+        match campaign {
+            None => self.flows[u as usize].last_on_or_before(period.to),
+            Some(c) => self
+                .campaign_flows
+                .get(&c)
+                .and_then(|per_unit| per_unit.get(&u))
+                .and_then(|series| series.last_on_or_before(period.to)),
+        }
+    }
+
+    /// Measures one unit.
+    pub fn measure(&self, u: u32, measure: Measure, period: Period) -> Measured {
+        match measure {
+            Measure::Indicator(indicator) => {
+                let (numerator, denominator) = self.indicator_parts(u, indicator, period.to);
+                Measured {
+                    unit: u,
+                    numerator,
+                    denominator: Some(denominator),
+                }
+            }
+            Measure::Metric(metric) => {
+                let value = if metric.info().kind == MetricKind::Flow {
+                    self.rollup(u, period, None).metric(metric)
+                } else {
+                    // Stocks need no flow sums over the period.
+                    self.rollup(
+                        u,
+                        Period {
+                            from: period.to,
+                            to: period.to,
+                        },
+                        None,
+                    )
+                    .metric(metric)
+                };
+                Measured {
+                    unit: u,
+                    numerator: value,
+                    denominator: None,
+                }
+            }
+        }
+    }
+
+    /// Ranks `units` (competition ranking: 1, 2, 2, 4), highest first when
+    /// `descending`; ties are ordered by code. Units whose value cannot be
+    /// computed (a zero denominator) are left out.
+    pub fn rank(
+        &self,
+        units: &[u32],
+        measure: Measure,
+        period: Period,
+        descending: bool,
+    ) -> Vec<Ranked> {
+        let mut measured: Vec<Measured> = units
+            .iter()
+            .map(|u| self.measure(*u, measure, period))
+            .filter(|m| m.value().is_some())
+            .collect();
+        let by_value = |a: &Measured, b: &Measured| {
+            let order = a.compare(b);
+            if descending { order.reverse() } else { order }
+        };
+        measured.sort_by(|a, b| {
+            by_value(a, b).then_with(|| {
+                let (ua, ub) = (&self.units[a.unit as usize], &self.units[b.unit as usize]);
+                ua.code_number
+                    .cmp(&ub.code_number)
+                    .then(ua.code.cmp(&ub.code))
+            })
+        });
+        let mut out: Vec<Ranked> = Vec::with_capacity(measured.len());
+        for (i, m) in measured.iter().enumerate() {
+            let rank = match out.last() {
+                Some(prev) if by_value(&prev.measured, m) == Ordering::Equal => prev.rank,
+                _ => i as u32 + 1,
+            };
+            out.push(Ranked { measured: *m, rank });
+        }
+        out
+    }
+
+    /// The units of `level` in the subtree of `within` (all of them when
+    /// `None`), in code order.
+    pub fn units_of_level(&self, level: UnitLevel, within: Option<u32>) -> Vec<u32> {
+        let all = self.level(level);
+        match within {
+            None => all.to_vec(),
+            Some(a) => all
+                .iter()
+                .copied()
+                .filter(|u| self.is_within(*u, a))
+                .collect(),
+        }
+    }
+
+    /// How many units of `level` below `u` are complete on `d`, of how many.
+    pub fn completion(&self, u: u32, level: UnitLevel, indicator: Indicator, d: Day) -> (u32, u32) {
+        let mut complete = 0;
+        let mut total = 0;
+        for member in self.subtree(u) {
+            if self.units[*member as usize].level != level {
+                continue;
+            }
+            total += 1;
+            let (num, den) = self.indicator_parts(*member, indicator, d);
+            if den > 0 && num >= den {
+                complete += 1;
+            }
+        }
+        (complete, total)
+    }
+
+    /// Units of `level` (below `within`, if given) in the order they first
+    /// reached 100%, ties by code, with that day.
+    pub fn first_to_complete(
+        &self,
+        level: UnitLevel,
+        indicator: Indicator,
+        within: Option<u32>,
+    ) -> Vec<(u32, Day)> {
+        let Some(days) = self.completed_on.get(&indicator) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(u32, Day)> = self
+            .units_of_level(level, within)
+            .into_iter()
+            .filter_map(|u| days[u as usize].map(|d| (u, d)))
+            .collect();
+        out.sort_by_key(|(u, d)| (*d, self.units[*u as usize].code_number, *u));
+        out
+    }
+
+    /// The flows of the reports attributed to a team over a period.
+    pub fn team_flows(&self, team: i64, period: Period) -> [i64; FLOWS] {
+        self.team_flows
+            .get(&team)
+            .map_or([0; FLOWS], |series| series.sum(period))
+    }
+
+    /// The dense index of a unit's id, for callers holding ids.
+    pub fn unit_id(&self, u: u32) -> i64 {
+        self.units[u as usize].id
+    }
+
+    /// The parent of a unit.
+    pub fn parent(&self, u: u32) -> Option<u32> {
+        self.units[u as usize].parent
+    }
+
+    /// The children of a unit.
+    pub fn children(&self, u: u32) -> &[u32] {
+        &self.units[u as usize].children
+    }
+}

@@ -1,0 +1,197 @@
+//! The in-memory image of the data that rollups read.
+
+use std::collections::HashMap;
+
+use entity::unit::UnitLevel;
+
+use super::days::Day;
+use super::metrics::Indicator;
+use super::period::Period;
+
+/// Flow metrics, in this order in every array: applications collected,
+/// cards issued, accounts activated, home visits.
+pub const FLOWS: usize = 4;
+pub const APPLICATIONS: usize = 0;
+pub const CARDS: usize = 1;
+pub const ACCOUNTS: usize = 2;
+pub const VISITS: usize = 3;
+
+/// Stock step functions, in this order: eligible population, present
+/// population, accounts eligible, and the two *adjustments* that turn flow
+/// prefix sums into cumulative totals (see [`StockSeries`]).
+pub const STOCKS: usize = 5;
+pub const ELIGIBLE: usize = 0;
+pub const PRESENT: usize = 1;
+pub const ACCOUNTS_ELIGIBLE: usize = 2;
+pub const CARDS_ADJUSTMENT: usize = 3;
+pub const ACCOUNTS_ADJUSTMENT: usize = 4;
+
+/// One unit of the tree.
+#[derive(Debug, Clone)]
+pub struct UnitNode {
+    pub id: i64,
+    pub level: UnitLevel,
+    pub code: String,
+    /// The code as a number, for ordering ties "by code".
+    pub code_number: u64,
+    pub parent: Option<u32>,
+    pub children: Vec<u32>,
+}
+
+/// Prefix sums of the flows of one unit's subtree, at the days that have
+/// reports: the sum over any period is two binary searches.
+#[derive(Debug, Clone, Default)]
+pub struct FlowSeries {
+    pub(crate) days: Vec<Day>,
+    pub(crate) prefix: Vec<[i64; FLOWS]>,
+}
+
+impl FlowSeries {
+    /// Builds the series from daily values sorted by day (one entry a day).
+    pub fn from_daily(daily: Vec<(Day, [i64; FLOWS])>) -> Self {
+        let mut days = Vec::with_capacity(daily.len());
+        let mut prefix = Vec::with_capacity(daily.len());
+        let mut running = [0i64; FLOWS];
+        for (d, values) in daily {
+            for m in 0..FLOWS {
+                running[m] += values[m];
+            }
+            days.push(d);
+            prefix.push(running);
+        }
+        FlowSeries { days, prefix }
+    }
+
+    /// Sums of the flows on days up to and including `d`.
+    pub fn through(&self, d: Day) -> [i64; FLOWS] {
+        let n = self.days.partition_point(|x| *x <= d);
+        if n == 0 {
+            [0; FLOWS]
+        } else {
+            self.prefix[n - 1]
+        }
+    }
+
+    /// Sums of the flows over a period.
+    pub fn sum(&self, period: Period) -> [i64; FLOWS] {
+        let hi = self.through(period.to);
+        let lo = self.through(period.from - 1);
+        let mut out = [0; FLOWS];
+        for m in 0..FLOWS {
+            out[m] = hi[m] - lo[m];
+        }
+        out
+    }
+
+    /// Whether any report falls in the period.
+    pub fn reported_in(&self, period: Period) -> bool {
+        let i = self.days.partition_point(|x| *x < period.from);
+        i < self.days.len() && self.days[i] <= period.to
+    }
+
+    /// The last day with a report on or before `d`.
+    pub fn last_on_or_before(&self, d: Day) -> Option<Day> {
+        let n = self.days.partition_point(|x| *x <= d);
+        (n > 0).then(|| self.days[n - 1])
+    }
+
+    /// The days that have reports.
+    pub fn days(&self) -> &[Day] {
+        &self.days
+    }
+}
+
+/// Step functions of one unit's subtree stocks: the values in force from
+/// each change day on.
+///
+/// The cumulative total of cards (or accounts) of a commune on day D is its
+/// latest opening balance O (taking effect on day V) plus the flows from V
+/// to D: `O + P(D) − P(V − 1)` with P the flow prefix sum. The part
+/// `O − P(V − 1)` changes only on opening days, so it is kept here as an
+/// *adjustment* step function, and it sums up the tree like any stock:
+/// `total(D) = adjustment(D) + P(D)` for every unit.
+#[derive(Debug, Clone, Default)]
+pub struct StockSeries {
+    pub(crate) days: Vec<Day>,
+    pub(crate) values: Vec<[i64; STOCKS]>,
+}
+
+impl StockSeries {
+    /// The values in force on day `d` (0 before the first change).
+    pub fn at(&self, d: Day) -> [i64; STOCKS] {
+        let n = self.days.partition_point(|x| *x <= d);
+        if n == 0 {
+            [0; STOCKS]
+        } else {
+            self.values[n - 1]
+        }
+    }
+
+    /// The days on which a value changes.
+    pub fn days(&self) -> &[Day] {
+        &self.days
+    }
+}
+
+/// Everything rollups read, for one version of the data.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub(crate) units: Vec<UnitNode>,
+    pub(crate) index: HashMap<i64, u32>,
+    pub(crate) flows: Vec<FlowSeries>,
+    pub(crate) stocks: Vec<StockSeries>,
+    /// Flows of the reports attributed to a campaign, by campaign, by unit.
+    pub(crate) campaign_flows: HashMap<i64, HashMap<u32, FlowSeries>>,
+    /// Flows of the reports attributed to a team, by team.
+    pub(crate) team_flows: HashMap<i64, FlowSeries>,
+    /// Units in depth-first order: a subtree is a contiguous range.
+    pub(crate) dfs: Vec<u32>,
+    /// Position of each unit in `dfs`, and the end of its subtree there.
+    pub(crate) dfs_range: Vec<(u32, u32)>,
+    /// Units of each level, in code order.
+    pub(crate) by_level: HashMap<UnitLevel, Vec<u32>>,
+    /// The first day each unit reached 100% on each indicator.
+    pub(crate) completed_on: HashMap<Indicator, Vec<Option<Day>>>,
+    /// Rows read to build this snapshot (for logs and benchmarks).
+    pub(crate) source_rows: usize,
+}
+
+impl Snapshot {
+    /// The dense index of a unit id.
+    pub fn index_of(&self, unit_id: i64) -> Option<u32> {
+        self.index.get(&unit_id).copied()
+    }
+
+    /// The unit at a dense index.
+    pub fn unit(&self, idx: u32) -> &UnitNode {
+        &self.units[idx as usize]
+    }
+
+    /// Every unit in the subtree of `idx`, itself included.
+    pub fn subtree(&self, idx: u32) -> &[u32] {
+        let (start, end) = self.dfs_range[idx as usize];
+        &self.dfs[start as usize..end as usize]
+    }
+
+    /// Whether `idx` is `ancestor` or below it.
+    pub fn is_within(&self, idx: u32, ancestor: u32) -> bool {
+        let (pos, _) = self.dfs_range[idx as usize];
+        let (start, end) = self.dfs_range[ancestor as usize];
+        start <= pos && pos < end
+    }
+
+    /// The units of one level, in code order.
+    pub fn level(&self, level: UnitLevel) -> &[u32] {
+        self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Number of units in the snapshot.
+    pub fn unit_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// Rows the snapshot was built from.
+    pub fn source_rows(&self) -> usize {
+        self.source_rows
+    }
+}

@@ -1,0 +1,335 @@
+//! Rankings of units on an indicator or a metric, completion counts and the
+//! "first to complete" list.
+
+pub mod loader;
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use entity::unit::UnitLevel as StoredLevel;
+
+use self::loader::{Placing, placings};
+use super::ContextExt;
+use super::catalog::{Indicator, Metric};
+use super::connection::{Conn, ConnectionTotals};
+use super::ids::{self, NodeType};
+use super::rollup::PeriodInput;
+use super::scalars::Date;
+use super::unit::{Unit, UnitLevel};
+use crate::engine::days::{date, day};
+use crate::engine::query::Measure;
+use crate::error::AppError;
+
+/// Among which units a unit is ranked.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "self::loader::Among")]
+pub enum RankAmong {
+    /// The units with the same parent (the districts of one province, …).
+    Siblings,
+    /// Every unit of the same level in the country.
+    Level,
+}
+
+/// Ranking order.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum RankOrder {
+    /// Highest value first (rank 1 is the best coverage).
+    #[default]
+    Desc,
+    /// Lowest value first.
+    Asc,
+}
+
+/// A unit's place in a ranking. Ranks are competition ranks (1, 2, 2, 4);
+/// units whose value cannot be computed (zero denominator) are not ranked.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Rank {
+    /// Competition rank, 1 the best.
+    pub rank: i32,
+    /// Number of units ranked.
+    pub out_of: i32,
+    /// The value ranked on: a fraction for an indicator, a count for a metric.
+    pub value: Option<f64>,
+    /// The indicator's numerator, or the metric's value.
+    pub numerator: i64,
+    /// The indicator's denominator; `null` for a metric.
+    pub denominator: Option<i64>,
+    /// Rank over the previous period of equal length (for stock-based
+    /// indicators: as of the day before the period starts).
+    pub previous_rank: Option<i32>,
+    /// `previousRank − rank`: positive when the unit moved up.
+    pub movement: Option<i32>,
+}
+
+impl From<Placing> for Rank {
+    fn from(p: Placing) -> Self {
+        let rank = p.current.rank as i32;
+        let previous_rank = p.previous_rank.map(|r| r as i32);
+        Rank {
+            rank,
+            out_of: p.out_of as i32,
+            value: p.current.measured.value(),
+            numerator: p.current.measured.numerator,
+            denominator: p.current.measured.denominator,
+            previous_rank,
+            movement: previous_rank.map(|prev| prev - rank),
+        }
+    }
+}
+
+/// One line of a ranking: a unit and its place.
+#[derive(Clone)]
+pub struct RankingEntry {
+    rank: Rank,
+    unit_id: i64,
+}
+
+#[Object]
+impl RankingEntry {
+    /// Competition rank, 1 the best.
+    async fn rank(&self) -> i32 {
+        self.rank.rank
+    }
+
+    /// Number of units ranked.
+    async fn out_of(&self) -> i32 {
+        self.rank.out_of
+    }
+
+    /// The value ranked on: a fraction for an indicator, a count for a metric.
+    async fn value(&self) -> Option<f64> {
+        self.rank.value
+    }
+
+    /// The indicator's numerator, or the metric's value.
+    async fn numerator(&self) -> i64 {
+        self.rank.numerator
+    }
+
+    /// The indicator's denominator; `null` for a metric.
+    async fn denominator(&self) -> Option<i64> {
+        self.rank.denominator
+    }
+
+    /// Rank over the previous period of equal length.
+    async fn previous_rank(&self) -> Option<i32> {
+        self.rank.previous_rank
+    }
+
+    /// `previousRank − rank`: positive when the unit moved up.
+    async fn movement(&self) -> Option<i32> {
+        self.rank.movement
+    }
+
+    /// The unit.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
+        ctx.loaders()
+            .units
+            .load_one(self.unit_id)
+            .await?
+            .map(Unit)
+            .ok_or_else(|| {
+                AppError::Internal(format!("ranked unit {} has no row", self.unit_id)).into()
+            })
+    }
+}
+
+/// How many units of a level below a unit are complete.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Completion {
+    /// Units whose indicator is at least 100% on `asOf`.
+    pub complete: i32,
+    /// Units of that level below the unit.
+    pub total: i32,
+    /// The day counted.
+    pub as_of: Date,
+}
+
+/// A unit and the day it first reached 100%.
+#[derive(Clone)]
+pub struct CompletionEntry {
+    completed_on: Date,
+    unit_id: i64,
+}
+
+#[Object]
+impl CompletionEntry {
+    /// The first day the unit's indicator reached 100%.
+    async fn completed_on(&self) -> Date {
+        self.completed_on
+    }
+
+    /// The unit.
+    async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
+        ctx.loaders()
+            .units
+            .load_one(self.unit_id)
+            .await?
+            .map(Unit)
+            .ok_or_else(|| AppError::Internal(format!("unit {} has no row", self.unit_id)).into())
+    }
+}
+
+/// The measure of `indicator` or `metric`: exactly one must be given.
+pub fn measure(indicator: Option<Indicator>, metric: Option<Metric>) -> Result<Measure, AppError> {
+    match (indicator, metric) {
+        (Some(i), None) => Ok(Measure::Indicator(i.into())),
+        (None, Some(m)) => Ok(Measure::Metric(m.into())),
+        _ => Err(AppError::bad_input(
+            "indicator",
+            "give exactly one of `indicator` or `metric`",
+        )),
+    }
+}
+
+/// Root fields for rankings and completion.
+#[derive(Default)]
+pub struct RankingQuery;
+
+#[Object]
+impl RankingQuery {
+    /// Units of one level ranked on an indicator or a metric over a period,
+    /// optionally only those below one ancestor. Competition ranks (1, 2, 2,
+    /// 4), ties listed by code; `previousRank` is the rank over the previous
+    /// period of equal length.
+    #[allow(clippy::too_many_arguments)]
+    async fn ranking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Level of the units ranked.")] level: UnitLevel,
+        #[graphql(
+            desc = "Only units below this unit (global ID), whose level must be above `level`."
+        )]
+        within: Option<ID>,
+        #[graphql(desc = "Rank on this indicator (give this or `metric`).")] indicator: Option<
+            Indicator,
+        >,
+        #[graphql(desc = "Rank on this metric (give this or `indicator`).")] metric: Option<Metric>,
+        #[graphql(desc = "The period: flows are summed over it, stocks taken as of its last day.")]
+        period: PeriodInput,
+        #[graphql(desc = "Highest first (default) or lowest first.", default)] order: RankOrder,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<RankingEntry>> {
+        let measure = measure(indicator, metric)?;
+        let period = period.validate("period")?;
+        let page = super::connection::page(ctx.limits(), first, after)?;
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        let level = StoredLevel::from(level);
+        let within = match within {
+            Some(id) => {
+                let unit_id = ids::decode_as(&id, NodeType::Unit, "within")?;
+                let idx = snapshot
+                    .index_of(unit_id)
+                    .ok_or_else(|| AppError::NotFound("unit `within`".into()))?;
+                if snapshot.unit(idx).level.rank() >= level.rank() {
+                    return Err(AppError::bad_input(
+                        "within",
+                        "must be a unit of a level above `level`",
+                    )
+                    .into());
+                }
+                Some(idx)
+            }
+            None => None,
+        };
+        let units = snapshot.units_of_level(level, within);
+        let descending = order == RankOrder::Desc;
+        let ranked = snapshot.rank(&units, measure, period, descending);
+        let placed = placings(&snapshot, &units, measure, period, descending);
+        let start = page.after_id.map_or(0, |a| (a + 1).max(0) as usize);
+        let mut conn: Conn<RankingEntry> = Connection::with_additional_fields(
+            start > 0,
+            start + page.first < ranked.len(),
+            ConnectionTotals {
+                total_count: ranked.len() as u64,
+            },
+        );
+        for (position, r) in ranked.iter().enumerate().skip(start).take(page.first) {
+            let Some(placing) = placed.get(&r.measured.unit) else {
+                continue;
+            };
+            conn.edges.push(Edge::new(
+                super::ids::encode_cursor(position as i64),
+                RankingEntry {
+                    rank: (*placing).into(),
+                    unit_id: snapshot.unit_id(r.measured.unit),
+                },
+            ));
+        }
+        Ok(conn)
+    }
+
+    /// Units of one level in the order they first reached 100% on an
+    /// indicator (ties by code), with that day; optionally only those below
+    /// one ancestor.
+    async fn first_to_complete(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Level of the units.")] level: UnitLevel,
+        #[graphql(desc = "The indicator that reaches 100%.")] indicator: Indicator,
+        #[graphql(desc = "Only units below this unit (global ID).")] within: Option<ID>,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<CompletionEntry>> {
+        let page = super::connection::page(ctx.limits(), first, after)?;
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        let within = match within {
+            Some(id) => {
+                let unit_id = ids::decode_as(&id, NodeType::Unit, "within")?;
+                Some(
+                    snapshot
+                        .index_of(unit_id)
+                        .ok_or_else(|| AppError::NotFound("unit `within`".into()))?,
+                )
+            }
+            None => None,
+        };
+        let list = snapshot.first_to_complete(StoredLevel::from(level), indicator.into(), within);
+        let start = page.after_id.map_or(0, |a| (a + 1).max(0) as usize);
+        let mut conn: Conn<CompletionEntry> = Connection::with_additional_fields(
+            start > 0,
+            start + page.first < list.len(),
+            ConnectionTotals {
+                total_count: list.len() as u64,
+            },
+        );
+        for (position, (unit, d)) in list.iter().enumerate().skip(start).take(page.first) {
+            conn.edges.push(Edge::new(
+                super::ids::encode_cursor(position as i64),
+                CompletionEntry {
+                    completed_on: Date(date(*d)),
+                    unit_id: snapshot.unit_id(*unit),
+                },
+            ));
+        }
+        Ok(conn)
+    }
+}
+
+/// Counts the complete units of `level` below `unit_id` on `as_of`.
+pub async fn completion(
+    ctx: &Context<'_>,
+    unit_id: i64,
+    level: UnitLevel,
+    indicator: Indicator,
+    as_of: Date,
+) -> Result<Completion> {
+    let snapshot = ctx.loaders().snapshot.get().await?;
+    let unit = snapshot
+        .index_of(unit_id)
+        .ok_or_else(|| AppError::Internal(format!("unit {unit_id} is not in the rollup engine")))?;
+    let (complete, total) = snapshot.completion(
+        unit,
+        StoredLevel::from(level),
+        indicator.into(),
+        day(as_of.0),
+    );
+    Ok(Completion {
+        complete: complete as i32,
+        total: total as i32,
+        as_of,
+    })
+}
+
+/// Re-exported for `Unit.rank`.
+pub use self::loader::RankKey;

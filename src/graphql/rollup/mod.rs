@@ -1,0 +1,223 @@
+//! `Rollup`: every number of a unit's subtree over a period, and the
+//! period and granularity inputs.
+
+pub mod loader;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, InputObject, Object, Result};
+
+use super::ContextExt;
+use super::scalars::Date;
+use crate::engine::Snapshot;
+use crate::engine::days::{date, day};
+use crate::engine::period::{self, Period, PeriodError};
+use crate::engine::query;
+use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
+use crate::error::AppError;
+
+/// A period of days, inclusive on both ends, at most ten years long.
+#[derive(InputObject, Clone, Copy, Debug)]
+#[graphql(name = "PeriodInput")]
+pub struct PeriodInput {
+    /// First day of the period.
+    pub from: Date,
+    /// Last day of the period (inclusive); not before `from`.
+    pub to: Date,
+}
+
+impl PeriodInput {
+    /// The validated period; `argument` names the argument in errors.
+    pub fn validate(&self, argument: &str) -> Result<Period, AppError> {
+        Period::new(day(self.from.0), day(self.to.0)).map_err(|err| match err {
+            PeriodError::Reversed => AppError::bad_input(argument, "`to` is before `from`"),
+            PeriodError::TooLong => {
+                AppError::bad_input(argument, "a period may be at most 10 years long")
+            }
+        })
+    }
+}
+
+/// Bucket size of a time series.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::engine::period::Granularity")]
+pub enum Granularity {
+    /// One bucket per day.
+    Day,
+    /// ISO weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+    /// Calendar years.
+    Year,
+}
+
+/// Every number of a unit's subtree over a period. Flows (applications,
+/// cards, accounts, home visits) are summed over the period and the whole
+/// subtree; stocks (populations, cumulative totals) are the values as of the
+/// period's last day, summed over the subtree. Rates are fractions (0.939,
+/// not 93.9) and `null` when their denominator is 0.
+#[derive(Clone)]
+pub struct Rollup {
+    pub(crate) snapshot: Arc<Snapshot>,
+    pub(crate) unit: u32,
+    pub(crate) period: Period,
+    pub(crate) campaign: Option<i64>,
+    pub(crate) values: query::Rollup,
+}
+
+#[Object]
+impl Rollup {
+    /// First day of the period.
+    async fn from(&self) -> Date {
+        Date(date(self.period.from))
+    }
+
+    /// Last day of the period.
+    async fn to(&self) -> Date {
+        Date(date(self.period.to))
+    }
+
+    /// CCCD applications collected in the period (flow).
+    async fn applications_collected(&self) -> i64 {
+        self.values.flows[APPLICATIONS]
+    }
+
+    /// CCCD cards issued in the period (flow).
+    async fn cards_issued(&self) -> i64 {
+        self.values.flows[CARDS]
+    }
+
+    /// VNeID accounts (levels 1 and 2) activated in the period (flow).
+    async fn accounts_activated(&self) -> i64 {
+        self.values.flows[ACCOUNTS]
+    }
+
+    /// Citizens served at home in the period (flow).
+    async fn home_visits(&self) -> i64 {
+        self.values.flows[VISITS]
+    }
+
+    /// Cumulative cards issued as of the last day (stock: latest opening
+    /// balance plus the cards issued since).
+    async fn cards_issued_total(&self) -> i64 {
+        self.values.cards_total
+    }
+
+    /// Cumulative accounts activated as of the last day (stock).
+    async fn accounts_activated_total(&self) -> i64 {
+        self.values.accounts_total
+    }
+
+    /// Citizens aged 14 and over, as of the last day (stock).
+    async fn eligible_population(&self) -> i64 {
+        self.values.eligible
+    }
+
+    /// Citizens aged 14 and over present on the territory, as of the last day.
+    async fn present_population(&self) -> i64 {
+        self.values.present
+    }
+
+    /// Citizens eligible for a VNeID account, as of the last day.
+    async fn accounts_eligible(&self) -> i64 {
+        self.values.accounts_eligible
+    }
+
+    /// cardsIssuedTotal / eligiblePopulation.
+    async fn cccd_coverage(&self) -> Option<f64> {
+        query::Rollup::ratio(self.values.cards_total, self.values.eligible)
+    }
+
+    /// cardsIssuedTotal / presentPopulation.
+    async fn present_coverage(&self) -> Option<f64> {
+        query::Rollup::ratio(self.values.cards_total, self.values.present)
+    }
+
+    /// accountsActivatedTotal / accountsEligible.
+    async fn activation_rate(&self) -> Option<f64> {
+        query::Rollup::ratio(self.values.accounts_total, self.values.accounts_eligible)
+    }
+
+    /// eligiblePopulation − cardsIssuedTotal: eligible citizens still without
+    /// a card, as of the last day (0 once everyone has one).
+    async fn remaining(&self) -> i64 {
+        self.values.remaining()
+    }
+
+    /// Share of the subtree's reporting units (communes) that reported at
+    /// least once in the period; `null` when the subtree has none.
+    async fn reporting_rate(&self) -> Option<f64> {
+        let (reported, total) = self
+            .snapshot
+            .reporting(self.unit, self.period, self.campaign);
+        query::Rollup::ratio(reported as i64, total as i64)
+    }
+
+    /// Reporting units (communes) in the subtree.
+    async fn reporting_units(&self) -> i64 {
+        self.snapshot
+            .reporting(self.unit, self.period, self.campaign)
+            .1 as i64
+    }
+
+    /// The last day, on or before the period's end, with a report from the
+    /// subtree: how fresh the numbers are.
+    async fn last_reported_on(&self) -> Option<Date> {
+        self.snapshot
+            .last_reported(self.unit, self.period, self.campaign)
+            .map(|d| Date(date(d)))
+    }
+}
+
+/// The buckets of a series.
+pub fn series_periods(period: Period, granularity: Granularity) -> Vec<Period> {
+    period::buckets(period, granularity.into())
+}
+
+/// Loads rollups for (unit, period) pairs through the request's loader.
+pub async fn load(
+    ctx: &Context<'_>,
+    unit_id: i64,
+    periods: &[Period],
+    campaign: Option<i64>,
+) -> Result<Vec<Rollup>> {
+    let keys: Vec<loader::RollupKey> = periods
+        .iter()
+        .map(|p| loader::RollupKey {
+            unit_id,
+            from: p.from,
+            to: p.to,
+            campaign,
+        })
+        .collect();
+    let snapshot = ctx.loaders().snapshot.get().await?;
+    let found = ctx
+        .loaders()
+        .rollups
+        .load_many(keys.iter().copied())
+        .await?;
+    let unit = snapshot
+        .index_of(unit_id)
+        .ok_or_else(|| AppError::Internal(format!("unit {unit_id} is not in the rollup engine")))?;
+    keys.iter()
+        .map(|k| {
+            let values = found
+                .get(k)
+                .copied()
+                .ok_or_else(|| AppError::Internal(format!("no rollup for unit {unit_id}")))?;
+            Ok(Rollup {
+                snapshot: snapshot.clone(),
+                unit,
+                period: Period {
+                    from: k.from,
+                    to: k.to,
+                },
+                campaign,
+                values,
+            })
+        })
+        .collect()
+}
