@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command, Config, ServeArgs};
+use crate::config::{Cli, Command, Config, GenerateArgs, ServeArgs};
 use crate::{AppState, demo, graphql, serve, store};
 
 /// Runs one command. Errors come back as one line for the terminal.
@@ -17,6 +17,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Serve(args)) => run_serve(cli.database_url, args).await,
+        Some(Command::Generate(args)) => run_generate(cli.database_url, args).await,
         None => run_serve(cli.database_url, ServeArgs::parse_defaults()).await,
     }
 }
@@ -110,6 +111,28 @@ async fn run_serve(database_url: String, args: ServeArgs) -> Result<(), String> 
     serve(listener, AppState::new(db, config), shutdown_signal())
         .await
         .map_err(|err| format!("server failed: {err}"))
+}
+
+async fn run_generate(database_url: String, args: GenerateArgs) -> Result<(), String> {
+    init_tracing();
+    if args.days == 0 || args.days > 3_653 {
+        return Err("--days must be between 1 and 3653".into());
+    }
+    let started = Instant::now();
+    let db = open(&database_url).await?;
+    let done = demo::national::generate(&db, args.days, args.until, args.seed, true)
+        .await
+        .map_err(|err| format!("cannot generate: {}", plain(&err)))?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "generated {} communes × {} days: {} reports and {} stock values in {seconds:.1} s ({:.0} rows/s)",
+        done.communes,
+        args.days,
+        done.reports,
+        done.stock_values,
+        (done.reports + done.stock_values) as f64 / seconds
+    );
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

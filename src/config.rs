@@ -32,6 +32,25 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the GraphQL schema (SDL) that `schema.graphql` holds.
     ExportSchema,
+    /// Fill an empty database with the national-scale synthetic dataset
+    /// (every commune, N days of reports) for benchmarks.
+    Generate(GenerateArgs),
+}
+
+/// Options of `tiendo generate`.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// Number of days of reports.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
+
+    /// Last day of the reports (YYYY-MM-DD).
+    #[arg(long, default_value = "2023-12-31")]
+    pub until: chrono::NaiveDate,
+
+    /// Seed of the random values (the same seed gives the same dataset).
+    #[arg(long, default_value_t = 2023)]
+    pub seed: u64,
 }
 
 /// Options of `tiendo serve`.

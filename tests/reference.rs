@@ -411,3 +411,94 @@ db_test!(full, async fn bad_ranking_and_period_arguments(app) {
     assert_eq!(error_codes(&body), vec!["BAD_USER_INPUT"], "{body}");
     assert_eq!(body["errors"][0]["extensions"]["argument"], "within");
 });
+
+/// The whole-country drill: 63 provinces and their 705 districts, each with
+/// a rollup and a rank.
+const COUNTRY_DRILL: &str = r#"
+query CountryDrill {
+  units(level: PROVINCE, first: 63) {
+    edges { node {
+      code
+      rollup(period: { from: "2023-01-01", to: "2023-04-15" }) { cardsIssued cccdCoverage reportingRate }
+      rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" }, among: LEVEL) { rank outOf }
+      children(first: 50) { edges { node {
+        code
+        rollup(period: { from: "2023-01-01", to: "2023-04-15" }) { cardsIssued cccdCoverage }
+        rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" }) { rank outOf }
+      } } }
+    } }
+  }
+}
+"#;
+
+/// Runs `body` on a fresh full-demo server whose SQL statements are counted.
+async fn country_drill_statements(backend: common::Backend, name: &str) {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = common::TestApp::spawn_counting(
+        name,
+        backend,
+        tiendo::demo::DemoParts::Full,
+        Some(counter.clone()),
+    )
+    .await;
+    // Warm up: the first request may wait for the engine (shared, already built).
+    app.data("{ __typename }", json!({})).await;
+    let before = counter.load(std::sync::atomic::Ordering::SeqCst);
+
+    // When the whole country is drilled in one request
+    let data = app.data(COUNTRY_DRILL, json!({})).await;
+    let statements = counter.load(std::sync::atomic::Ordering::SeqCst) - before;
+
+    // Then all 63 provinces and 705 districts come back, consistent
+    let provinces = edge_nodes(&data["units"]);
+    assert_eq!(provinces.len(), 63);
+    let mut districts = 0;
+    for p in &provinces {
+        assert_eq!(p["rank"]["outOf"], 63);
+        let children = edge_nodes(&p["children"]);
+        districts += children.len();
+        let sum: i64 = children
+            .iter()
+            .map(|d| int(&d["rollup"]["cardsIssued"]))
+            .sum();
+        assert_eq!(
+            sum,
+            int(&p["rollup"]["cardsIssued"]),
+            "province {}",
+            p["code"]
+        );
+        for d in children.iter().filter(|d| !d["rank"].is_null()) {
+            assert_eq!(
+                int(&d["rank"]["outOf"]),
+                children.len() as i64 - islands(&children)
+            );
+        }
+    }
+    assert_eq!(districts, 705);
+    // And ~770 units with rollups and ranks cost a small, constant number
+    // of statements (units, then the children of all 63 provinces at once)
+    assert!(
+        statements <= 15,
+        "{statements} SQL statements for the country drill"
+    );
+}
+
+/// Districts without communes have no population: they cannot be ranked.
+fn islands(districts: &[Value]) -> i64 {
+    districts.iter().filter(|d| d["rank"].is_null()).count() as i64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn country_drill_is_batched_sqlite() {
+    country_drill_statements(common::Backend::Sqlite, "reference::country_drill_sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs TIENDO_TEST_POSTGRES; run with --include-ignored"]
+async fn country_drill_is_batched_postgres() {
+    country_drill_statements(
+        common::Backend::Postgres,
+        "reference::country_drill_postgres",
+    )
+    .await;
+}

@@ -3,6 +3,7 @@
 //! published figure comes out exactly through the API.
 
 pub mod bulk;
+pub mod national;
 pub mod rng;
 pub mod scenario;
 pub mod units;

@@ -48,6 +48,18 @@ impl TestApp {
     /// Creates a fresh database for the test `name`, migrates it, loads
     /// `parts` of the demo and starts the server on a free port.
     pub async fn spawn(name: &str, backend: Backend, parts: DemoParts) -> TestApp {
+        Self::spawn_counting(name, backend, parts, None).await
+    }
+
+    /// Like [`TestApp::spawn`], counting every SQL statement the server's
+    /// connection executes in `statements` (at the database layer, through
+    /// sea-orm's metric callback).
+    pub async fn spawn_counting(
+        name: &str,
+        backend: Backend,
+        parts: DemoParts,
+        statements: Option<Arc<std::sync::atomic::AtomicUsize>>,
+    ) -> TestApp {
         let dir = tempfile::Builder::new()
             .prefix("tiendo-test-")
             .tempdir()
@@ -93,7 +105,12 @@ impl TestApp {
                 .unwrap_or_else(|err| panic!("load the demo ({parts:?}) into {url}: {err}"));
             (db, url, None)
         };
-        let (db, url, engine) = db;
+        let (mut db, url, engine) = db;
+        if let Some(counter) = statements {
+            db.set_metric_callback(move |_| {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
 
         let listener = TcpListener::bind("127.0.0.1:0")
             .await

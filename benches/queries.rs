@@ -1,0 +1,121 @@
+//! Read benchmark over HTTP: the dashboard documents of the API contract
+//! against a server running in this process on a national dataset.
+//!
+//! ```sh
+//! tiendo --database-url sqlite:///tmp/national.sqlite?mode=rwc generate --days 365
+//! TIENDO_BENCH_DATABASE_URL=sqlite:///tmp/national.sqlite?mode=rwc cargo bench --bench queries
+//! ```
+//!
+//! Prints, per document, the median, p90 and p99 latency of sequential
+//! requests (client round trip included) after a warm-up.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const REQUESTS: usize = 300;
+const WARM_UP: usize = 30;
+
+const RANKING: &str = r#"query Ranking {
+  ranking(level: PROVINCE, indicator: CCCD_COVERAGE,
+          period: { from: "2023-10-03", to: "2023-12-31" }, first: 63) {
+    edges { node { rank outOf value numerator denominator previousRank unit { code name } } }
+  }
+}"#;
+
+const DRILL: &str = r#"query Drill {
+  unit(level: PROVINCE, code: "42") {
+    children(first: 50) {
+      edges { node {
+        name
+        rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cccdCoverage }
+        rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }) { rank outOf }
+      } }
+    }
+  }
+}"#;
+
+const SERIES: &str = r#"query Series {
+  unit(level: PROVINCE, code: "42") {
+    series(period: { from: "2023-01-01", to: "2023-12-31" }, granularity: WEEK) {
+      from to cardsIssued accountsActivated cccdCoverage
+    }
+  }
+}"#;
+
+const COUNTRY: &str = r#"query CountryDrill {
+  units(level: PROVINCE, first: 63) {
+    edges { node {
+      code
+      rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }
+      rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }, among: LEVEL) { rank outOf }
+      children(first: 50) { edges { node {
+        code
+        rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }
+        rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }) { rank outOf }
+      } } }
+    } }
+  }
+}"#;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let Ok(url) = std::env::var("TIENDO_BENCH_DATABASE_URL") else {
+        eprintln!("set TIENDO_BENCH_DATABASE_URL to a database filled by `tiendo generate`");
+        return;
+    };
+    let db = tiendo::store::connect(&url).await.expect("connect");
+    tiendo::store::migrate(&db).await.expect("migrate");
+    let state = tiendo::AppState::new(db.clone(), tiendo::Config::for_tests(url.clone()));
+    let started = Instant::now();
+    state.engine.rebuild(&db).await.expect("build the engine");
+    let warm = started.elapsed();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}/graphql", listener.local_addr().expect("address"));
+    tokio::spawn(tiendo::serve(listener, state, std::future::pending()));
+    let client = reqwest::Client::new();
+
+    println!("database: {}", url.split('@').next_back().unwrap_or(&url));
+    println!("engine built in {:.2} s", warm.as_secs_f64());
+    println!("| document | median ms | p90 ms | p99 ms | bytes |");
+    println!("| --- | --- | --- | --- | --- |");
+    for (name, document) in [
+        ("{ __typename }", "{ __typename }"),
+        ("Ranking (63 provinces)", RANKING),
+        ("Drill (one province)", DRILL),
+        ("Series (a year by week)", SERIES),
+        ("Country drill (63 × 705)", COUNTRY),
+    ] {
+        let body = json!({ "query": document });
+        let mut times = Vec::with_capacity(REQUESTS);
+        let mut bytes = 0;
+        for i in 0..WARM_UP + REQUESTS {
+            let t = Instant::now();
+            let response = client.post(&base).json(&body).send().await.expect("send");
+            let text = response.text().await.expect("body");
+            let elapsed = t.elapsed();
+            if i == 0 {
+                let value: Value = serde_json::from_str(&text).expect("JSON");
+                assert!(value.get("errors").is_none(), "{name}: {text}");
+                bytes = text.len();
+            }
+            if i >= WARM_UP {
+                times.push(elapsed);
+            }
+        }
+        times.sort();
+        println!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {bytes} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.9),
+            percentile(&times, 0.99)
+        );
+    }
+}
