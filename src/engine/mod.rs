@@ -23,3 +23,6 @@ pub use days::Day;
 pub use handle::Engine;
 pub use period::{Granularity, Period};
 pub use snapshot::Snapshot;
+
+#[cfg(test)]
+mod tests;

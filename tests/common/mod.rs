@@ -60,6 +60,18 @@ impl TestApp {
         parts: DemoParts,
         statements: Option<Arc<std::sync::atomic::AtomicUsize>>,
     ) -> TestApp {
+        Self::spawn_seeded(name, backend, parts, statements, async |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn_counting`], running `seed` on the database
+    /// before the server starts (to add rows a test needs).
+    pub async fn spawn_seeded(
+        name: &str,
+        backend: Backend,
+        parts: DemoParts,
+        statements: Option<Arc<std::sync::atomic::AtomicUsize>>,
+        seed: impl AsyncFnOnce(&sea_orm::DatabaseConnection),
+    ) -> TestApp {
         let dir = tempfile::Builder::new()
             .prefix("tiendo-test-")
             .tempdir()
@@ -106,6 +118,7 @@ impl TestApp {
             (db, url, None)
         };
         let (mut db, url, engine) = db;
+        seed(&db).await;
         if let Some(counter) = statements {
             db.set_metric_callback(move |_| {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -432,6 +445,7 @@ async fn fresh_postgres_database_from(name: &str, template: Option<&str>) -> Str
 /// expands to a module `unit_document` with the tests `sqlite` and
 /// `postgres`. The first argument says what to load: `units`, `catalogue`
 /// or `full` (see [`tiendo::demo::DemoParts`]).
+#[allow(unused_macros)]
 macro_rules! db_test {
     (@parts units) => { ::tiendo::demo::DemoParts::Units };
     (@parts catalogue) => { ::tiendo::demo::DemoParts::Catalogue };
@@ -468,4 +482,5 @@ macro_rules! db_test {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use db_test;

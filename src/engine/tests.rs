@@ -1,0 +1,256 @@
+#![allow(clippy::needless_range_loop)]
+//! Property tests: the engine against a brute-force computation over random
+//! trees, reports, stocks and periods.
+
+use std::collections::HashMap;
+
+use entity::stock_value::StockMetric;
+use entity::unit::UnitLevel;
+use proptest::prelude::*;
+
+use super::build::{ReportInput, StockInput, UnitInput, build};
+use super::metrics::Indicator;
+use super::period::{Granularity, Period, buckets};
+use super::query::Measure;
+
+/// A random world: a tree, reports on its units, stocks on its leaves.
+#[derive(Debug, Clone)]
+struct World {
+    units: Vec<UnitInput>,
+    stocks: Vec<StockInput>,
+    reports: Vec<ReportInput>,
+}
+
+const LEVELS: [UnitLevel; 4] = [
+    UnitLevel::Ministry,
+    UnitLevel::Province,
+    UnitLevel::District,
+    UnitLevel::Commune,
+];
+
+fn world() -> impl Strategy<Value = World> {
+    // Fan-outs per level (depth 2 to 4), then rows drawn over the leaves.
+    (prop::collection::vec(1usize..4, 1..4), any::<u64>()).prop_map(|(fanouts, seed)| {
+        let mut rng = crate::demo::rng::Rng::new(seed);
+        let mut units = vec![UnitInput {
+            id: 1,
+            level: UnitLevel::Ministry,
+            code: "0".into(),
+            parent_id: None,
+        }];
+        let mut frontier = vec![1i64];
+        for (depth, fanout) in fanouts.iter().enumerate() {
+            let mut next = Vec::new();
+            for parent in &frontier {
+                let n = rng.int(0, *fanout as i64) as usize;
+                for _ in 0..n {
+                    let id = units.len() as i64 + 1;
+                    units.push(UnitInput {
+                        id,
+                        level: LEVELS[(depth + 1).min(3)],
+                        code: (rng.int(1, 40) * 10 + id).to_string(),
+                        parent_id: Some(*parent),
+                    });
+                    next.push(id);
+                }
+            }
+            frontier = next;
+        }
+        let leaves: Vec<i64> = frontier;
+        let mut stocks = Vec::new();
+        let mut reports = Vec::new();
+        for leaf in &leaves {
+            let eligible = rng.int(0, 60);
+            for (metric, value) in [
+                (StockMetric::EligiblePopulation, eligible),
+                (StockMetric::PresentPopulation, rng.int(0, 60)),
+                (StockMetric::AccountsEligible, rng.int(0, 60)),
+            ] {
+                stocks.push(StockInput {
+                    unit_id: *leaf,
+                    metric,
+                    valid_from: rng.int(0, 5) as i32,
+                    value,
+                });
+            }
+            for _ in 0..rng.int(0, 2) {
+                let metric = if rng.int(0, 1) == 0 {
+                    StockMetric::CardsIssuedOpening
+                } else {
+                    StockMetric::AccountsActivatedOpening
+                };
+                stocks.push(StockInput {
+                    unit_id: *leaf,
+                    metric,
+                    valid_from: rng.int(0, 40) as i32,
+                    value: rng.int(0, 40),
+                });
+            }
+            for _ in 0..rng.int(0, 12) {
+                reports.push(ReportInput {
+                    unit_id: *leaf,
+                    day: rng.int(0, 60) as i32,
+                    campaign_id: (rng.int(0, 2) == 0).then_some(7),
+                    team_id: None,
+                    flows: [rng.int(0, 9), rng.int(0, 9), rng.int(0, 9), rng.int(0, 3)],
+                });
+            }
+        }
+        // Keep stock rows unique per (unit, metric, day), as the database does.
+        let mut seen = std::collections::HashSet::new();
+        stocks.retain(|s| seen.insert((s.unit_id, s.metric as u8, s.valid_from)));
+        World {
+            units,
+            stocks,
+            reports,
+        }
+    })
+}
+
+/// Brute force: everything computed from the rows directly.
+struct Brute<'a> {
+    world: &'a World,
+    parent: HashMap<i64, Option<i64>>,
+}
+
+impl<'a> Brute<'a> {
+    fn new(world: &'a World) -> Self {
+        Brute {
+            world,
+            parent: world.units.iter().map(|u| (u.id, u.parent_id)).collect(),
+        }
+    }
+
+    fn within(&self, unit: i64, ancestor: i64) -> bool {
+        let mut at = Some(unit);
+        while let Some(u) = at {
+            if u == ancestor {
+                return true;
+            }
+            at = self.parent.get(&u).copied().flatten();
+        }
+        false
+    }
+
+    fn flows(&self, unit: i64, p: Period, campaign: Option<i64>) -> [i64; 4] {
+        let mut out = [0; 4];
+        for r in &self.world.reports {
+            if self.within(r.unit_id, unit)
+                && r.day >= p.from
+                && r.day <= p.to
+                && (campaign.is_none() || r.campaign_id == campaign)
+            {
+                for m in 0..4 {
+                    out[m] += r.flows[m];
+                }
+            }
+        }
+        out
+    }
+
+    fn stock_of(&self, leaf: i64, metric: StockMetric, d: i32) -> Option<&StockInput> {
+        self.world
+            .stocks
+            .iter()
+            .filter(|s| s.unit_id == leaf && s.metric == metric && s.valid_from <= d)
+            .max_by_key(|s| s.valid_from)
+    }
+
+    /// (eligible, present, accounts eligible, cards total, accounts total)
+    fn stocks(&self, unit: i64, d: i32) -> [i64; 5] {
+        let mut out = [0; 5];
+        for u in self.world.units.iter().filter(|u| self.within(u.id, unit)) {
+            for (k, metric) in [
+                StockMetric::EligiblePopulation,
+                StockMetric::PresentPopulation,
+                StockMetric::AccountsEligible,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                out[k] += self.stock_of(u.id, metric, d).map_or(0, |s| s.value);
+            }
+            for (k, metric, flow) in [
+                (3, StockMetric::CardsIssuedOpening, 1),
+                (4, StockMetric::AccountsActivatedOpening, 2),
+            ] {
+                let opening = self.stock_of(u.id, metric, d);
+                let since = opening.map_or(i32::MIN, |s| s.valid_from);
+                let flows: i64 = self
+                    .world
+                    .reports
+                    .iter()
+                    .filter(|r| r.unit_id == u.id && r.day >= since && r.day <= d)
+                    .map(|r| r.flows[flow])
+                    .sum();
+                out[k] += opening.map_or(0, |s| s.value) + flows;
+            }
+        }
+        out
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn rollups_series_ranks_and_completion_match_brute_force(w in world(), a in 0i32..70, len in 1i32..40) {
+        let s = build(w.units.clone(), &w.stocks, &w.reports);
+        let brute = Brute::new(&w);
+        let period = Period { from: a - 5, to: a - 5 + len };
+        for u in &w.units {
+            let idx = s.index_of(u.id).expect("indexed");
+            let r = s.rollup(idx, period, None);
+            prop_assert_eq!(r.flows, brute.flows(u.id, period, None));
+            let st = brute.stocks(u.id, period.to);
+            prop_assert_eq!([r.eligible, r.present, r.accounts_eligible, r.cards_total, r.accounts_total], st);
+            prop_assert_eq!(s.rollup(idx, period, Some(7)).flows, brute.flows(u.id, period, Some(7)));
+            // Series buckets add up to the period.
+            let weekly = buckets(period, Granularity::Week);
+            let mut sum = [0i64; 4];
+            for b in &weekly {
+                let f = s.rollup(idx, *b, None).flows;
+                for m in 0..4 { sum[m] += f[m]; }
+            }
+            prop_assert_eq!(sum, r.flows);
+        }
+        // Ranks: competition ranking of coverage among each level.
+        for level in LEVELS {
+            let units = s.level(level).to_vec();
+            let ranked = s.rank(&units, Measure::Indicator(Indicator::CccdCoverage), period, true);
+            for r in &ranked {
+                let id = s.unit_id(r.measured.unit);
+                let st = brute.stocks(id, period.to);
+                prop_assert!(st[0] > 0);
+                let better = units.iter().filter(|o| {
+                    let so = brute.stocks(s.unit_id(**o), period.to);
+                    so[0] > 0 && (so[3] as i128) * (st[0] as i128) > (st[3] as i128) * (so[0] as i128)
+                }).count();
+                prop_assert_eq!(r.rank as usize, better + 1);
+            }
+            let rankable = units.iter().filter(|o| brute.stocks(s.unit_id(**o), period.to)[0] > 0).count();
+            prop_assert_eq!(ranked.len(), rankable);
+        }
+        // Completion counts and first completion days.
+        let root = s.index_of(1).expect("root");
+        for level in LEVELS {
+            let (complete, total) = s.completion(root, level, Indicator::CccdCoverage, period.to);
+            let members: Vec<&UnitInput> = w.units.iter().filter(|u| u.level == level).collect();
+            prop_assert_eq!(total as usize, members.len());
+            let expected = members.iter().filter(|u| {
+                let st = brute.stocks(u.id, period.to);
+                st[0] > 0 && st[3] >= st[0]
+            }).count();
+            prop_assert_eq!(complete as usize, expected);
+            for (unit, day) in s.first_to_complete(level, Indicator::CccdCoverage, None) {
+                let id = s.unit_id(unit);
+                let at = brute.stocks(id, day);
+                prop_assert!(at[0] > 0 && at[3] >= at[0], "complete on its day");
+                for earlier in -10..day {
+                    let st = brute.stocks(id, earlier);
+                    prop_assert!(!(st[0] > 0 && st[3] >= st[0]), "not complete before");
+                }
+            }
+        }
+    }
+}
