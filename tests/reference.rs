@@ -296,6 +296,22 @@ db_test!(full, async fn ninh_binh_city_first_11_days(app) {
     for t in &teams {
         assert_eq!(int(&t["rollup"]["officerDays"]), int(&t["size"]) * 11);
     }
+    // and the teams rank on it, per officer per day too
+    let ranking = app
+        .data(
+            r#"query($c: ID!) { node(id: $c) { ... on Campaign {
+                teamRanking(period: { from: "2022-09-10", to: "2022-09-20" }) { rank outOf value team { id } }
+                perOfficer: teamRanking(period: { from: "2022-09-10", to: "2022-09-20" }, perOfficer: true) { rank value }
+            } } }"#,
+            json!({ "c": campaign["id"].clone() }),
+        )
+        .await;
+    let entries = ranking["node"]["teamRanking"].as_array().expect("ranking");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["rank"], 1);
+    assert!(entries[0]["value"].as_f64() >= entries[1]["value"].as_f64());
+    let total: f64 = entries.iter().filter_map(|e| e["value"].as_f64()).sum();
+    assert_eq!(total, 2_275.0);
     // and the campaign filter sees the same
     let id = campaign["id"].clone();
     let filtered = app

@@ -3,17 +3,19 @@
 
 pub mod loader;
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::{campaign, campaign_target};
 
 use super::ContextExt;
 use super::catalog::Metric;
 use super::connection::{self, Conn};
 use super::ids::{self, NodeType};
+use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::team::Team;
 use super::unit::{Unit, wants_total};
 use crate::engine::days::{date, day, today};
+use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
 use crate::engine::targets::{self, TargetProgress};
 use crate::error::AppError;
 use crate::store;
@@ -124,6 +126,74 @@ impl Campaign {
             .collect())
     }
 
+    /// This campaign's teams ranked on what their attributed reports add up
+    /// to over a period (competition ranks, ties by team id); per officer
+    /// per day when `perOfficer` is true.
+    async fn team_ranking(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A flow metric (default CARDS_ISSUED).",
+            default_with = "Metric::CardsIssued"
+        )]
+        metric: Metric,
+        #[graphql(desc = "The period, inclusive.")] period: PeriodInput,
+        #[graphql(desc = "Divide by officers × days in the period.", default)] per_officer: bool,
+    ) -> Result<Vec<TeamRankingEntry>> {
+        let period = period.validate("period")?;
+        let flow = match metric {
+            Metric::ApplicationsCollected => APPLICATIONS,
+            Metric::CardsIssued => CARDS,
+            Metric::AccountsActivated => ACCOUNTS,
+            Metric::HomeVisits => VISITS,
+            _ => {
+                return Err(
+                    AppError::bad_input("metric", "teams are ranked on a flow metric").into(),
+                );
+            }
+        };
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        let teams = ctx
+            .loaders()
+            .campaign_teams
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let mut scored: Vec<(f64, entity::team::Model)> = teams
+            .iter()
+            .map(|t| {
+                let total = snapshot.team_flows(t.id, period)[flow] as f64;
+                let officer_days = f64::from(t.size.max(0)) * f64::from(period.len());
+                let value = if per_officer {
+                    if officer_days > 0.0 {
+                        total / officer_days
+                    } else {
+                        0.0
+                    }
+                } else {
+                    total
+                };
+                (value, t.clone())
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        let out_of = scored.len() as i32;
+        let mut out: Vec<TeamRankingEntry> = Vec::with_capacity(scored.len());
+        for (i, (value, team)) in scored.into_iter().enumerate() {
+            let rank = match out.last() {
+                Some(prev) if prev.value == value => prev.rank,
+                _ => i as i32 + 1,
+            };
+            out.push(TeamRankingEntry {
+                rank,
+                out_of,
+                value,
+                team: Team(team),
+            });
+        }
+        Ok(out)
+    }
+
     /// Teams working for this campaign.
     async fn teams(
         &self,
@@ -140,6 +210,19 @@ impl Campaign {
             .unwrap_or_default();
         Ok(connection::from_list(&rows, page, |t| t.id, Team))
     }
+}
+
+/// A team's place among its campaign's teams.
+#[derive(SimpleObject, Clone)]
+pub struct TeamRankingEntry {
+    /// Competition rank, 1 the best.
+    pub rank: i32,
+    /// Number of teams ranked.
+    pub out_of: i32,
+    /// The value ranked on: a count, or a count per officer per day.
+    pub value: f64,
+    /// The team.
+    pub team: Team,
 }
 
 /// A numeric target of a campaign: reach `target` on `metric` by `dueOn`.
