@@ -52,6 +52,54 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The columns of a generated report row (see [`report_row`]).
+pub const REPORT_COLUMNS: &[&str] = &[
+    "unit_id",
+    "day",
+    "campaign_id",
+    "team_id",
+    "campaign_slot",
+    "team_slot",
+    "applications_collected",
+    "cards_issued",
+    "accounts_activated",
+    "home_visits",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// A generated report: submitted, version 1, stamped at 17:00 in Vietnam
+/// on its day. `flows` are applications, cards, accounts and home visits.
+pub fn report_row(
+    unit_id: i64,
+    day: chrono::NaiveDate,
+    campaign: Option<i64>,
+    team: Option<i64>,
+    flows: [i64; 4],
+) -> String {
+    let d = day.format("%Y-%m-%d").to_string();
+    let stamp = format!("'{d}T10:00:00+00:00'");
+    let id_or_null = |v: Option<i64>| v.map_or_else(|| "NULL".to_owned(), |v| v.to_string());
+    row(&[
+        &unit_id,
+        &format!("'{d}'"),
+        &id_or_null(campaign),
+        &id_or_null(team),
+        &campaign.unwrap_or(0),
+        &team.unwrap_or(0),
+        &flows[0],
+        &flows[1],
+        &flows[2],
+        &flows[3],
+        &"'submitted'",
+        &1,
+        &stamp,
+        &stamp,
+    ])
+}
+
 /// Renders a row from already-formatted SQL values.
 pub fn row(values: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(96);

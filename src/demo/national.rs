@@ -132,49 +132,10 @@ pub async fn generate(
             let accounts = (c.accounts_rate * rhythm * r.range(0.5, 1.5)).round() as i64;
             let applications = (cards as f64 * r.range(0.95, 1.3)).round() as i64 + r.int(0, 2);
             let visits = (cards as f64 * r.range(0.01, 0.05)).round() as i64;
-            let day = d.format("%Y-%m-%d").to_string();
-            let stamp = format!("'{day}T10:00:00+00:00'");
-            bulk::row(&[
-                &c.id,
-                &format!("'{day}'"),
-                &"NULL",
-                &"NULL",
-                &0,
-                &0,
-                &applications,
-                &cards,
-                &accounts,
-                &visits,
-                &"'submitted'",
-                &1,
-                &stamp,
-                &stamp,
-            ])
+            bulk::report_row(c.id, d, None, None, [applications, cards, accounts, visits])
         })
     });
-    bulk::insert(
-        &txn,
-        "reports",
-        &[
-            "unit_id",
-            "day",
-            "campaign_id",
-            "team_id",
-            "campaign_slot",
-            "team_slot",
-            "applications_collected",
-            "cards_issued",
-            "accounts_activated",
-            "home_visits",
-            "status",
-            "version",
-            "created_at",
-            "updated_at",
-        ],
-        rows,
-        &bar,
-    )
-    .await?;
+    bulk::insert(&txn, "reports", bulk::REPORT_COLUMNS, rows, &bar).await?;
     txn.commit().await?;
     bar.finish_and_clear();
     Ok(Generated {

@@ -1234,41 +1234,15 @@ impl Scenario {
         bulk::insert(
             db,
             "reports",
-            &[
-                "unit_id",
-                "day",
-                "campaign_id",
-                "team_id",
-                "campaign_slot",
-                "team_slot",
-                "applications_collected",
-                "cards_issued",
-                "accounts_activated",
-                "home_visits",
-                "status",
-                "version",
-                "created_at",
-                "updated_at",
-            ],
+            bulk::REPORT_COLUMNS,
             self.reports.iter().map(|r| {
-                let d = r.day.format("%Y-%m-%d").to_string();
-                let stamp = format!("'{d}T10:00:00+00:00'");
-                bulk::row(&[
-                    &r.unit_id,
-                    &format!("'{d}'"),
-                    &opt(r.campaign_id.map(|c| c.to_string())),
-                    &opt(r.team_id.map(|t| t.to_string())),
-                    &r.campaign_id.unwrap_or(0),
-                    &r.team_id.unwrap_or(0),
-                    &r.applications,
-                    &r.cards,
-                    &r.accounts,
-                    &r.visits,
-                    &"'submitted'",
-                    &1,
-                    &stamp,
-                    &stamp,
-                ])
+                bulk::report_row(
+                    i64::from(r.unit_id),
+                    r.day,
+                    r.campaign_id.map(i64::from),
+                    r.team_id.map(i64::from),
+                    [r.applications, r.cards, r.accounts, r.visits].map(i64::from),
+                )
             }),
             bar,
         )

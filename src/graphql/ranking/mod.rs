@@ -14,7 +14,7 @@ use super::connection::{Conn, ConnectionTotals};
 use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
-use super::unit::{Unit, UnitLevel};
+use super::unit::{Unit, UnitLevel, load_unit};
 use crate::engine::days::{date, day};
 use crate::engine::query::Measure;
 use crate::error::AppError;
@@ -122,14 +122,7 @@ impl RankingEntry {
 
     /// The unit.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
-        ctx.loaders()
-            .units
-            .load_one(self.unit_id)
-            .await?
-            .map(Unit)
-            .ok_or_else(|| {
-                AppError::Internal(format!("ranked unit {} has no row", self.unit_id)).into()
-            })
+        load_unit(ctx, self.unit_id, "a ranking entry").await
     }
 }
 
@@ -160,12 +153,7 @@ impl CompletionEntry {
 
     /// The unit.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
-        ctx.loaders()
-            .units
-            .load_one(self.unit_id)
-            .await?
-            .map(Unit)
-            .ok_or_else(|| AppError::Internal(format!("unit {} has no row", self.unit_id)).into())
+        load_unit(ctx, self.unit_id, "a completion entry").await
     }
 }
 

@@ -269,6 +269,19 @@ impl Unit {
     }
 }
 
+/// The unit with this id through the request's loader; a missing row is an
+/// internal error (`what` says who referred to it, for the log).
+pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
+    ctx.loaders()
+        .units
+        .load_one(unit_id)
+        .await?
+        .map(Unit)
+        .ok_or_else(|| {
+            AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row")).into()
+        })
+}
+
 /// Whether the selection asks for `totalCount` (so the count query can be
 /// skipped when it does not).
 pub(crate) fn wants_total(ctx: &Context<'_>) -> bool {
