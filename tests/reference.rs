@@ -410,6 +410,8 @@ db_test!(full, async fn bad_ranking_and_period_arguments(app) {
         (r#"{ ranking(level: PROVINCE, indicator: CCCD_COVERAGE, metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "indicator"),
         (r#"{ ranking(level: PROVINCE, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "indicator"),
         (r#"{ unit(level: DISTRICT, code: "445") { completion(level: PROVINCE, indicator: CCCD_COVERAGE, asOf: "2023-01-01") { total } } }"#, "level"),
+        (r#"{ ranking(level: PROVINCE, indicator: FOO, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "indicator"),
+        (r#"{ ranking(level: PROVINCE, metric: BAR, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "metric"),
     ];
     for (document, argument) in cases {
         let body = app.post(document, json!({})).await;

@@ -103,10 +103,15 @@ fn classify(error: &mut async_graphql::ServerError) {
     } else {
         codes::INTERNAL
     };
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code);
+    let argument = message
+        .strip_prefix("Invalid value for argument \"")
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned);
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    if let Some(argument) = argument {
+        extensions.set("argument", argument);
+    }
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
