@@ -32,9 +32,11 @@ pub struct StockInput {
 pub struct ReportInput {
     pub unit_id: i64,
     pub day: Day,
-    pub campaign_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub flows: [i64; FLOWS],
+    pub campaign_id: Option<i32>,
+    pub team_id: Option<i32>,
+    /// One day's values of one unit fit 32 bits (millions of these are held
+    /// while a snapshot is built, so they are kept small).
+    pub flows: [i32; FLOWS],
 }
 
 fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
@@ -78,21 +80,46 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
     build_dfs(&mut s);
     let n = s.units.len();
 
-    // Flows: own daily values per unit, then subtree totals.
-    let mut own: Vec<BTreeMap<Day, [i64; FLOWS]>> = vec![BTreeMap::new(); n];
+    // Flows: each unit's own series from the reports sorted by (unit, day)
+    // (no per-row maps: millions of small allocations would fragment the
+    // heap), then subtree totals.
+    let mut order: Vec<(u32, Day, u32)> = reports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| s.index_of(r.unit_id).map(|u| (u, r.day, i as u32)))
+        .collect();
+    order.sort_unstable();
+    let mut own_series: Vec<FlowSeries> = vec![FlowSeries::default(); n];
+    let mut start = 0;
+    while start < order.len() {
+        let unit = order[start].0;
+        let end = start + order[start..].partition_point(|(u, _, _)| *u == unit);
+        let mut daily: Vec<(Day, [i64; FLOWS])> = Vec::with_capacity(end - start);
+        for (_, d, i) in &order[start..end] {
+            let flows = reports[*i as usize].flows.map(i64::from);
+            match daily.last_mut() {
+                Some((last, values)) if *last == *d => add(values, &flows),
+                _ => daily.push((*d, flows)),
+            }
+        }
+        own_series[unit as usize] = FlowSeries::from_daily(daily);
+        start = end;
+    }
+    drop(order);
+
     let mut campaign_daily: HashMap<i64, HashMap<u32, BTreeMap<Day, [i64; FLOWS]>>> =
         HashMap::new();
     let mut team_daily: HashMap<i64, BTreeMap<Day, [i64; FLOWS]>> = HashMap::new();
-    for r in reports {
+    for r in reports
+        .iter()
+        .filter(|r| r.campaign_id.is_some() || r.team_id.is_some())
+    {
         let Some(idx) = s.index_of(r.unit_id) else {
             continue;
         };
-        add(
-            own[idx as usize].entry(r.day).or_insert([0; FLOWS]),
-            &r.flows,
-        );
+        let flows = r.flows.map(i64::from);
         if let Some(c) = r.campaign_id {
-            let per_unit = campaign_daily.entry(c).or_default();
+            let per_unit = campaign_daily.entry(i64::from(c)).or_default();
             let mut at = Some(idx);
             while let Some(u) = at {
                 add(
@@ -101,7 +128,7 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
                         .or_default()
                         .entry(r.day)
                         .or_insert([0; FLOWS]),
-                    &r.flows,
+                    &flows,
                 );
                 at = s.units[u as usize].parent;
             }
@@ -109,19 +136,15 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
         if let Some(t) = r.team_id {
             add(
                 team_daily
-                    .entry(t)
+                    .entry(i64::from(t))
                     .or_default()
                     .entry(r.day)
                     .or_insert([0; FLOWS]),
-                &r.flows,
+                &flows,
             );
         }
     }
-    let own_series: Vec<FlowSeries> = own
-        .iter()
-        .map(|m| FlowSeries::from_daily(m.iter().map(|(d, v)| (*d, *v)).collect()))
-        .collect();
-    s.flows = subtree_flows(&s, &own);
+    s.flows = subtree_flows(&s, &mut own_series);
     s.campaign_flows = campaign_daily
         .into_iter()
         .map(|(c, per_unit)| {
@@ -136,6 +159,14 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
         .into_iter()
         .map(|(t, daily)| (t, FlowSeries::from_daily(daily.into_iter().collect())))
         .collect();
+    // A leaf's own series moved into `s.flows`; its own flows are those.
+    let own_through = |u: usize, d: Day| {
+        if s.units[u].children.is_empty() {
+            s.flows[u].through(d)
+        } else {
+            own_series[u].through(d)
+        }
+    };
 
     // Stocks: each unit's own step function, then deltas bubbled up.
     let mut by_unit: Vec<Vec<&StockInput>> = vec![Vec::new(); n];
@@ -156,7 +187,7 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
         for d in change_days {
             let mut next = current;
             for r in rows.iter().filter(|r| r.valid_from == d) {
-                let prior = own_series[idx].through(d - 1);
+                let prior = own_through(idx, d - 1);
                 match r.metric {
                     StockMetric::EligiblePopulation => next[ELIGIBLE] = r.value,
                     StockMetric::PresentPopulation => next[PRESENT] = r.value,
@@ -242,46 +273,52 @@ fn build_dfs(s: &mut Snapshot) {
     }
 }
 
-/// Subtree flow series: leaves keep their own; every other unit adds its
-/// subtree's daily values on a dense day axis, then keeps the days that
-/// have reports.
-fn subtree_flows(s: &Snapshot, own: &[BTreeMap<Day, [i64; FLOWS]>]) -> Vec<FlowSeries> {
+/// Subtree flow series: a leaf's own series moves over as it is; every
+/// other unit adds its subtree's daily values on a dense day axis, then
+/// keeps the days that have reports.
+fn subtree_flows(s: &Snapshot, own: &mut [FlowSeries]) -> Vec<FlowSeries> {
     let n = s.units.len();
     let (mut first, mut last) = (Day::MAX, Day::MIN);
-    for m in own {
-        if let (Some((a, _)), Some((b, _))) = (m.first_key_value(), m.last_key_value()) {
+    for series in own.iter() {
+        if let (Some(a), Some(b)) = (series.days.first(), series.days.last()) {
             first = first.min(*a);
             last = last.max(*b);
         }
     }
     let mut out: Vec<FlowSeries> = vec![FlowSeries::default(); n];
-    if first > last {
-        return out;
-    }
-    let width = (last - first + 1) as usize;
-    for u in 0..n as u32 {
-        let node = &s.units[u as usize];
-        if node.children.is_empty() {
-            out[u as usize] =
-                FlowSeries::from_daily(own[u as usize].iter().map(|(d, v)| (*d, *v)).collect());
-            continue;
-        }
-        // values, and how many report-days fell on each day
-        let mut dense: Vec<([i64; FLOWS], u32)> = vec![([0; FLOWS], 0); width];
-        for member in s.subtree(u) {
-            for (d, v) in &own[*member as usize] {
-                let slot = &mut dense[(d - first) as usize];
-                add(&mut slot.0, v);
-                slot.1 += 1;
+    if first <= last {
+        let width = (last - first + 1) as usize;
+        for u in 0..n as u32 {
+            if s.units[u as usize].children.is_empty() {
+                continue;
             }
+            // values, and how many report-days fell on each day
+            let mut dense: Vec<([i64; FLOWS], u32)> = vec![([0; FLOWS], 0); width];
+            for member in s.subtree(u) {
+                let series = &own[*member as usize];
+                let mut previous = [0i64; FLOWS];
+                for (k, d) in series.days.iter().enumerate() {
+                    let slot = &mut dense[(d - first) as usize];
+                    for (m, value) in slot.0.iter_mut().enumerate() {
+                        *value += series.prefix[k][m] - previous[m];
+                    }
+                    slot.1 += 1;
+                    previous = series.prefix[k];
+                }
+            }
+            let daily: Vec<(Day, [i64; FLOWS])> = dense
+                .into_iter()
+                .enumerate()
+                .filter(|(_, (_, count))| *count > 0)
+                .map(|(i, (v, _))| (first + i as Day, v))
+                .collect();
+            out[u as usize] = FlowSeries::from_daily(daily);
         }
-        let daily: Vec<(Day, [i64; FLOWS])> = dense
-            .into_iter()
-            .enumerate()
-            .filter(|(_, (_, count))| *count > 0)
-            .map(|(i, (v, _))| (first + i as Day, v))
-            .collect();
-        out[u as usize] = FlowSeries::from_daily(daily);
+    }
+    for u in 0..n {
+        if s.units[u].children.is_empty() {
+            out[u] = std::mem::take(&mut own[u]);
+        }
     }
     out
 }

@@ -70,6 +70,19 @@ impl Engine {
             "rollup engine ready"
         );
         self.install(snapshot);
+        release_freed_memory();
         Ok(())
+    }
+}
+
+/// Gives the memory freed after a build back to the operating system.
+/// Reading millions of rows on several worker threads leaves glibc's
+/// per-thread arenas holding hundreds of megabytes they no longer use.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages; it has no
+    // preconditions and touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

@@ -92,7 +92,8 @@ fn world() -> impl Strategy<Value = World> {
                     day: rng.int(0, 60) as i32,
                     campaign_id: (rng.int(0, 2) == 0).then_some(7),
                     team_id: None,
-                    flows: [rng.int(0, 9), rng.int(0, 9), rng.int(0, 9), rng.int(0, 3)],
+                    flows: [rng.int(0, 9), rng.int(0, 9), rng.int(0, 9), rng.int(0, 3)]
+                        .map(|v| v as i32),
                 });
             }
         }
@@ -138,10 +139,10 @@ impl<'a> Brute<'a> {
             if self.within(r.unit_id, unit)
                 && r.day >= p.from
                 && r.day <= p.to
-                && (campaign.is_none() || r.campaign_id == campaign)
+                && (campaign.is_none() || r.campaign_id.map(i64::from) == campaign)
             {
                 for m in 0..4 {
-                    out[m] += r.flows[m];
+                    out[m] += i64::from(r.flows[m]);
                 }
             }
         }
@@ -181,7 +182,7 @@ impl<'a> Brute<'a> {
                     .reports
                     .iter()
                     .filter(|r| r.unit_id == u.id && r.day >= since && r.day <= d)
-                    .map(|r| r.flows[flow])
+                    .map(|r| i64::from(r.flows[flow]))
                     .sum();
                 out[k] += opening.map_or(0, |s| s.value) + flows;
             }

@@ -10,6 +10,11 @@ use sea_orm::{
 use crate::engine::build::{ReportInput, StockInput, UnitInput};
 use crate::engine::days::day;
 
+/// A report value as 32 bits (validation keeps real ones far below).
+fn clamp32(v: i64) -> i32 {
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
 /// Rows per page when reading reports.
 const PAGE: u64 = 100_000;
 
@@ -121,9 +126,9 @@ pub async fn reports(db: &DatabaseConnection) -> Result<Vec<ReportInput>, DbErr>
                 ReportInput {
                     unit_id,
                     day: day(d),
-                    campaign_id,
-                    team_id,
-                    flows: [applications, cards, accounts, visits],
+                    campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
+                    team_id: team_id.and_then(|t| i32::try_from(t).ok()),
+                    flows: [applications, cards, accounts, visits].map(clamp32),
                 }
             },
         ));
