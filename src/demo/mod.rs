@@ -21,6 +21,8 @@ use crate::store;
 /// What to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DemoParts {
+    /// Nothing: the database stays empty (tests that write their own world).
+    Nothing,
     /// Units only.
     Units,
     /// Units, campaigns, targets and teams (no figures): fast, for tests of
@@ -54,6 +56,9 @@ pub async fn load(db: &DatabaseConnection, parts: DemoParts, progress: bool) -> 
 }
 
 async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) -> Result<(), DbErr> {
+    if parts == DemoParts::Nothing {
+        return Ok(());
+    }
     let started = Instant::now();
     let units = units::map_2023().map_err(DbErr::Custom)?;
     let plan = if parts == DemoParts::Units {
