@@ -76,10 +76,11 @@ impl NodeQuery {
             )
             .into());
         }
-        let mut out = Vec::with_capacity(ids.len());
-        for id in &ids {
-            out.push(fetch(ctx, id, "ids").await?);
-        }
-        Ok(out)
+        // All at once, so the loaders batch them into one statement per type.
+        let fetched = async_graphql::futures_util::future::join_all(
+            ids.iter().map(|id| fetch(ctx, id, "ids")),
+        )
+        .await;
+        fetched.into_iter().collect()
     }
 }
