@@ -87,3 +87,27 @@ where
     let (slice, has_next) = page.slice(rows, &id);
     build(slice, has_next, page, rows.len() as u64, id, wrap)
 }
+
+/// Builds a connection over a list computed whole in memory and kept in its
+/// own order (rankings): cursors are positions in the list.
+pub fn by_position<R, T>(rows: &[R], page: Page, wrap: impl Fn(&R) -> T) -> Conn<T>
+where
+    T: OutputType,
+{
+    let start = page.after_id.map_or(0, |a| (a + 1).max(0) as usize);
+    let mut conn = Connection::with_additional_fields(
+        start > 0,
+        start + page.first < rows.len(),
+        ConnectionTotals {
+            total_count: rows.len() as u64,
+        },
+    );
+    conn.edges.extend(
+        rows.iter()
+            .enumerate()
+            .skip(start)
+            .take(page.first)
+            .map(|(position, row)| Edge::new(ids::encode_cursor(position as i64), wrap(row))),
+    );
+    conn
+}

@@ -52,14 +52,15 @@ enum Group {
 /// A group ranked together: who, on what, over which period, which way.
 type GroupKey = (Group, Measure, (i32, i32), bool);
 
-/// Ranks `units` over `period` and the previous period, as placings by unit.
+/// Ranks `units` over `period` and the previous period: placings in rank
+/// order (units that cannot be ranked left out).
 pub fn placings(
     snapshot: &Snapshot,
     units: &[u32],
     measure: Measure,
     period: Period,
     descending: bool,
-) -> HashMap<u32, Placing> {
+) -> Vec<Placing> {
     let now = snapshot.rank(units, measure, period, descending);
     let before: HashMap<u32, u32> = snapshot
         .rank(units, measure, period.previous(), descending)
@@ -68,16 +69,10 @@ pub fn placings(
         .collect();
     let out_of = now.len() as u32;
     now.into_iter()
-        .map(|r| {
-            let unit = r.measured.unit;
-            (
-                unit,
-                Placing {
-                    current: r,
-                    out_of,
-                    previous_rank: before.get(&unit).copied(),
-                },
-            )
+        .map(|r| Placing {
+            previous_rank: before.get(&r.measured.unit).copied(),
+            current: r,
+            out_of,
         })
         .collect()
 }
@@ -109,7 +104,11 @@ impl Loader<RankKey> for RankLoader {
                 Group::Children(None) => members.iter().map(|(_, u)| *u).collect(),
                 Group::Level(level) => snapshot.level(level).to_vec(),
             };
-            let placed = placings(&snapshot, &units, measure, Period { from, to }, descending);
+            let placed: HashMap<u32, Placing> =
+                placings(&snapshot, &units, measure, Period { from, to }, descending)
+                    .into_iter()
+                    .map(|p| (p.current.measured.unit, p))
+                    .collect();
             for (key, unit) in members {
                 if let Some(placing) = placed.get(&unit) {
                     out.insert(key, *placing);

@@ -3,18 +3,18 @@
 
 pub mod loader;
 
-use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::unit::UnitLevel as StoredLevel;
 
 use self::loader::{Placing, placings};
 use super::ContextExt;
 use super::catalog::{Indicator, Metric};
-use super::connection::{Conn, ConnectionTotals};
+use super::connection::{Conn, by_position};
 use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::unit::{Unit, UnitLevel, load_unit};
+use crate::engine::Snapshot;
 use crate::engine::days::{date, day};
 use crate::engine::query::Measure;
 use crate::error::AppError;
@@ -203,48 +203,22 @@ impl RankingQuery {
         let page = super::connection::page(ctx.limits(), first, after)?;
         let snapshot = ctx.loaders().snapshot.get().await?;
         let level = StoredLevel::from(level);
-        let within = match within {
-            Some(id) => {
-                let unit_id = ids::decode_as(&id, NodeType::Unit, "within")?;
-                let idx = snapshot
-                    .index_of(unit_id)
-                    .ok_or_else(|| AppError::NotFound("unit `within`".into()))?;
-                if snapshot.unit(idx).level.rank() >= level.rank() {
-                    return Err(AppError::bad_input(
-                        "within",
-                        "must be a unit of a level above `level`",
-                    )
-                    .into());
-                }
-                Some(idx)
+        let within = within_unit(&snapshot, within)?;
+        if let Some(idx) = within {
+            if snapshot.unit(idx).level.rank() >= level.rank() {
+                return Err(AppError::bad_input(
+                    "within",
+                    "must be a unit of a level above `level`",
+                )
+                .into());
             }
-            None => None,
-        };
-        let units = snapshot.units_of_level(level, within);
-        let descending = order == RankOrder::Desc;
-        let ranked = snapshot.rank(&units, measure, period, descending);
-        let placed = placings(&snapshot, &units, measure, period, descending);
-        let start = page.after_id.map_or(0, |a| (a + 1).max(0) as usize);
-        let mut conn: Conn<RankingEntry> = Connection::with_additional_fields(
-            start > 0,
-            start + page.first < ranked.len(),
-            ConnectionTotals {
-                total_count: ranked.len() as u64,
-            },
-        );
-        for (position, r) in ranked.iter().enumerate().skip(start).take(page.first) {
-            let Some(placing) = placed.get(&r.measured.unit) else {
-                continue;
-            };
-            conn.edges.push(Edge::new(
-                super::ids::encode_cursor(position as i64),
-                RankingEntry {
-                    rank: (*placing).into(),
-                    unit_id: snapshot.unit_id(r.measured.unit),
-                },
-            ));
         }
-        Ok(conn)
+        let units = snapshot.units_of_level(level, within);
+        let ranked = placings(&snapshot, &units, measure, period, order == RankOrder::Desc);
+        Ok(by_position(&ranked, page, |placing| RankingEntry {
+            rank: (*placing).into(),
+            unit_id: snapshot.unit_id(placing.current.measured.unit),
+        }))
     }
 
     /// Units of one level in the order they first reached 100% on an
@@ -261,37 +235,25 @@ impl RankingQuery {
     ) -> Result<Conn<CompletionEntry>> {
         let page = super::connection::page(ctx.limits(), first, after)?;
         let snapshot = ctx.loaders().snapshot.get().await?;
-        let within = match within {
-            Some(id) => {
-                let unit_id = ids::decode_as(&id, NodeType::Unit, "within")?;
-                Some(
-                    snapshot
-                        .index_of(unit_id)
-                        .ok_or_else(|| AppError::NotFound("unit `within`".into()))?,
-                )
-            }
-            None => None,
-        };
+        let within = within_unit(&snapshot, within)?;
         let list = snapshot.first_to_complete(StoredLevel::from(level), indicator.into(), within);
-        let start = page.after_id.map_or(0, |a| (a + 1).max(0) as usize);
-        let mut conn: Conn<CompletionEntry> = Connection::with_additional_fields(
-            start > 0,
-            start + page.first < list.len(),
-            ConnectionTotals {
-                total_count: list.len() as u64,
-            },
-        );
-        for (position, (unit, d)) in list.iter().enumerate().skip(start).take(page.first) {
-            conn.edges.push(Edge::new(
-                super::ids::encode_cursor(position as i64),
-                CompletionEntry {
-                    completed_on: Date(date(*d)),
-                    unit_id: snapshot.unit_id(*unit),
-                },
-            ));
-        }
-        Ok(conn)
+        Ok(by_position(&list, page, |(unit, d)| CompletionEntry {
+            completed_on: Date(date(*d)),
+            unit_id: snapshot.unit_id(*unit),
+        }))
     }
+}
+
+/// The snapshot index of a `within` argument (a unit's global ID).
+fn within_unit(snapshot: &Snapshot, within: Option<ID>) -> Result<Option<u32>, AppError> {
+    within
+        .map(|id| {
+            let unit_id = ids::decode_as(&id, NodeType::Unit, "within")?;
+            snapshot
+                .index_of(unit_id)
+                .ok_or_else(|| AppError::NotFound("unit `within`".into()))
+        })
+        .transpose()
 }
 
 /// Counts the complete units of `level` below `unit_id` on `as_of`.
