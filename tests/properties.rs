@@ -96,31 +96,39 @@ async fn communes(db: &DatabaseConnection) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// A submitted report of one unit on one day, outside any campaign or team.
+fn submitted_report(unit_id: i64, day: NaiveDate, flows: [i64; 4]) -> report::ActiveModel {
+    let now = chrono::Utc::now();
+    report::ActiveModel {
+        unit_id: Set(unit_id),
+        day: Set(day),
+        campaign_id: Set(None),
+        team_id: Set(None),
+        campaign_slot: Set(0),
+        team_slot: Set(0),
+        applications_collected: Set(flows[0]),
+        cards_issued: Set(flows[1]),
+        accounts_activated: Set(flows[2]),
+        home_visits: Set(flows[3]),
+        status: Set(report::ReportStatus::Submitted),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 async fn write(db: &DatabaseConnection, rows: &[Row], stocks: &[Stock]) {
     let ids: std::collections::HashMap<String, i64> = communes(db)
         .await
         .into_iter()
         .map(|(id, c)| (c, id))
         .collect();
-    let now = chrono::Utc::now();
     if !rows.is_empty() {
-        report::Entity::insert_many(rows.iter().map(|r| report::ActiveModel {
-            unit_id: Set(ids[&r.commune]),
-            day: Set(r.day),
-            campaign_id: Set(None),
-            team_id: Set(None),
-            campaign_slot: Set(0),
-            team_slot: Set(0),
-            applications_collected: Set(r.flows[0]),
-            cards_issued: Set(r.flows[1]),
-            accounts_activated: Set(r.flows[2]),
-            home_visits: Set(r.flows[3]),
-            status: Set(report::ReportStatus::Submitted),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }))
+        report::Entity::insert_many(
+            rows.iter()
+                .map(|r| submitted_report(ids[&r.commune], r.day, r.flows)),
+        )
         .exec(db)
         .await
         .expect("insert reports");
@@ -439,24 +447,11 @@ mod random_trees {
         .await
         .expect("insert stocks");
         if !w.reports.is_empty() {
-            let now = chrono::Utc::now();
-            report::Entity::insert_many(w.reports.iter().map(|(u, d, f)| report::ActiveModel {
-                unit_id: Set(*u),
-                day: Set(day(*d)),
-                campaign_id: Set(None),
-                team_id: Set(None),
-                campaign_slot: Set(0),
-                team_slot: Set(0),
-                applications_collected: Set(f[0]),
-                cards_issued: Set(f[1]),
-                accounts_activated: Set(f[2]),
-                home_visits: Set(f[3]),
-                status: Set(report::ReportStatus::Submitted),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }))
+            report::Entity::insert_many(
+                w.reports
+                    .iter()
+                    .map(|(u, d, f)| super::submitted_report(*u, day(*d), *f)),
+            )
             .exec(db)
             .await
             .expect("insert reports");
