@@ -6,7 +6,9 @@
 
 pub mod campaign;
 pub mod campaign_target;
+pub mod data_change;
 pub mod report;
+pub mod report_history;
 pub mod stock_value;
 pub mod team;
 pub mod team_unit;
@@ -16,7 +18,9 @@ pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
     pub use crate::campaign::Entity as Campaign;
     pub use crate::campaign_target::Entity as CampaignTarget;
+    pub use crate::data_change::Entity as DataChange;
     pub use crate::report::Entity as Report;
+    pub use crate::report_history::Entity as ReportHistory;
     pub use crate::stock_value::Entity as StockValue;
     pub use crate::team::Entity as Team;
     pub use crate::team_unit::Entity as TeamUnit;

@@ -1,6 +1,7 @@
 //! Building a [`Snapshot`] from rows.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use entity::stock_value::StockMetric;
 use entity::unit::UnitLevel;
@@ -73,6 +74,7 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
     }
     for (i, u) in s.units.iter().enumerate() {
         s.by_level.entry(u.level).or_default().push(i as u32);
+        s.by_code.insert((u.level, u.code.clone()), i as u32);
     }
     for list in s.by_level.values_mut() {
         list.sort_by_key(|i| (s.units[*i as usize].code_number, *i));
@@ -144,20 +146,29 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
             );
         }
     }
-    s.flows = subtree_flows(&s, &mut own_series);
+    s.flows = subtree_flows(&s, &mut own_series)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     s.campaign_flows = campaign_daily
         .into_iter()
         .map(|(c, per_unit)| {
             let series = per_unit
                 .into_iter()
-                .map(|(u, daily)| (u, FlowSeries::from_daily(daily.into_iter().collect())))
+                .map(|(u, daily)| {
+                    let daily = daily.into_iter().collect();
+                    (u, Arc::new(FlowSeries::from_daily(daily)))
+                })
                 .collect();
             (c, series)
         })
         .collect();
     s.team_flows = team_daily
         .into_iter()
-        .map(|(t, daily)| (t, FlowSeries::from_daily(daily.into_iter().collect())))
+        .map(|(t, daily)| {
+            let daily = daily.into_iter().collect();
+            (t, Arc::new(FlowSeries::from_daily(daily)))
+        })
         .collect();
     // A leaf's own series moved into `s.flows`; its own flows are those.
     let own_through = |u: usize, d: Day| {
@@ -176,30 +187,12 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
         }
     }
     let mut deltas: Vec<Vec<(Day, [i64; STOCKS])>> = vec![Vec::new(); n];
-    for (idx, rows) in by_unit.iter_mut().enumerate() {
+    for (idx, rows) in by_unit.iter().enumerate() {
         if rows.is_empty() {
             continue;
         }
-        rows.sort_by_key(|r| r.valid_from);
         let mut current = [0i64; STOCKS];
-        let mut change_days: Vec<Day> = rows.iter().map(|r| r.valid_from).collect();
-        change_days.dedup();
-        for d in change_days {
-            let mut next = current;
-            for r in rows.iter().filter(|r| r.valid_from == d) {
-                let prior = own_through(idx, d - 1);
-                match r.metric {
-                    StockMetric::EligiblePopulation => next[ELIGIBLE] = r.value,
-                    StockMetric::PresentPopulation => next[PRESENT] = r.value,
-                    StockMetric::AccountsEligible => next[ACCOUNTS_ELIGIBLE] = r.value,
-                    StockMetric::CardsIssuedOpening => {
-                        next[CARDS_ADJUSTMENT] = r.value - prior[CARDS]
-                    }
-                    StockMetric::AccountsActivatedOpening => {
-                        next[ACCOUNTS_ADJUSTMENT] = r.value - prior[ACCOUNTS]
-                    }
-                }
-            }
+        for (d, next) in own_stock_steps(rows, |d| own_through(idx, d)) {
             let mut delta = [0i64; STOCKS];
             for k in 0..STOCKS {
                 delta[k] = next[k] - current[k];
@@ -231,7 +224,7 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
                     series.values.push(running);
                 }
             }
-            series
+            Arc::new(series)
         })
         .collect();
 
@@ -247,6 +240,38 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
     }
     s.source_rows = s.units.len() + stocks.len() + reports.len();
     s
+}
+
+/// The step function of one unit's own stocks: from each day on which one
+/// of its stock rows takes effect, the values in force. `own_through(d)` is
+/// the sum of the unit's own flows up to day `d`, which turns an opening
+/// balance into an adjustment (see [`StockSeries`]).
+pub(crate) fn own_stock_steps(
+    rows: &[&StockInput],
+    own_through: impl Fn(Day) -> [i64; FLOWS],
+) -> Vec<(Day, [i64; STOCKS])> {
+    let mut rows = rows.to_vec();
+    rows.sort_by_key(|r| r.valid_from);
+    let mut change_days: Vec<Day> = rows.iter().map(|r| r.valid_from).collect();
+    change_days.dedup();
+    let mut current = [0i64; STOCKS];
+    let mut out = Vec::with_capacity(change_days.len());
+    for d in change_days {
+        let prior = own_through(d - 1);
+        for r in rows.iter().filter(|r| r.valid_from == d) {
+            match r.metric {
+                StockMetric::EligiblePopulation => current[ELIGIBLE] = r.value,
+                StockMetric::PresentPopulation => current[PRESENT] = r.value,
+                StockMetric::AccountsEligible => current[ACCOUNTS_ELIGIBLE] = r.value,
+                StockMetric::CardsIssuedOpening => current[CARDS_ADJUSTMENT] = r.value - prior[CARDS],
+                StockMetric::AccountsActivatedOpening => {
+                    current[ACCOUNTS_ADJUSTMENT] = r.value - prior[ACCOUNTS]
+                }
+            }
+        }
+        out.push((d, current));
+    }
+    out
 }
 
 /// Depth-first order, so that every subtree is a contiguous range.
@@ -325,9 +350,28 @@ fn subtree_flows(s: &Snapshot, own: &mut [FlowSeries]) -> Vec<FlowSeries> {
 
 /// The first day a unit's indicator reached 100% (numerator ≥ denominator > 0).
 fn first_complete(s: &Snapshot, u: u32, indicator: Indicator) -> Option<Day> {
+    first_complete_from(s, u, indicator, Day::MIN)
+}
+
+/// The first day on or after `from` on which a unit's indicator is at 100%.
+pub(crate) fn first_complete_from(
+    s: &Snapshot,
+    u: u32,
+    indicator: Indicator,
+    from: Day,
+) -> Option<Day> {
     let flows = &s.flows[u as usize];
     let stocks = &s.stocks[u as usize];
-    let mut candidates: Vec<Day> = flows.days().iter().chain(stocks.days()).copied().collect();
+    let mut candidates: Vec<Day> = flows
+        .days()
+        .iter()
+        .chain(stocks.days())
+        .copied()
+        .filter(|d| *d >= from)
+        .collect();
+    if from != Day::MIN {
+        candidates.push(from);
+    }
     candidates.sort_unstable();
     candidates.dedup();
     candidates.into_iter().find(|d| {

@@ -5,22 +5,27 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseConnection, DbErr};
-use tokio::sync::watch;
+use tokio::sync::{Mutex, watch};
 
 use super::build;
 use super::snapshot::Snapshot;
 use crate::store;
+use crate::store::changes::{self, Logged};
 
 /// Shared handle to the current snapshot.
 #[derive(Debug)]
 pub struct Engine {
     current: watch::Sender<Option<Arc<Snapshot>>>,
+    /// Held while a new snapshot is being made (a rebuild or a catch-up), so
+    /// that versions are installed one after another, never twice.
+    writer: Mutex<()>,
 }
 
 impl Default for Engine {
     fn default() -> Self {
         Engine {
             current: watch::channel(None).0,
+            writer: Mutex::new(()),
         }
     }
 }
@@ -46,23 +51,109 @@ impl Engine {
         self.current.borrow().is_some()
     }
 
+    /// The data version of the installed snapshot.
+    pub fn version(&self) -> Option<i64> {
+        self.current.borrow().as_ref().map(|s| s.version())
+    }
+
     /// Installs a snapshot; requests that start afterwards read it.
     pub fn install(&self, snapshot: Snapshot) {
         self.current.send_replace(Some(Arc::new(snapshot)));
     }
 
-    /// Reads every row the engine needs from the database and installs a
-    /// new snapshot.
+    /// Reads every row the engine needs from the database, installs a new
+    /// snapshot, then replays any change committed meanwhile.
     pub async fn rebuild(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        let _writer = self.writer.lock().await;
+        self.rebuild_locked(db).await?;
+        self.catch_up_locked(db).await
+    }
+
+    /// Brings the snapshot up to the committed data version by replaying the
+    /// change log (a write calls this after its commit, so that its caller
+    /// reads its own numbers; replicas call it when told of a change). Does
+    /// nothing before the first snapshot: the build replays the log itself.
+    pub async fn catch_up(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        if !self.is_ready() {
+            return Ok(());
+        }
+        let _writer = self.writer.lock().await;
+        self.catch_up_locked(db).await
+    }
+
+    async fn catch_up_locked(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        let Some(mut snapshot) = self.current.borrow().clone() else {
+            return Ok(());
+        };
+        let pending = changes::since(db, snapshot.version()).await?;
+        for (version, logged) in pending {
+            let next = match logged {
+                Logged::Rebuild => None,
+                Logged::Delta(change) => {
+                    let needed = snapshot.stock_rows_needed(&change);
+                    let rows = store::engine::stocks_of(db, &needed).await?;
+                    let base = snapshot.clone();
+                    tokio::task::spawn_blocking(move || base.apply(version, &change, &rows).ok())
+                        .await
+                        .map_err(|err| DbErr::Custom(format!("engine update failed: {err}")))?
+                }
+            };
+            match next {
+                Some(next) => {
+                    self.install(next);
+                }
+                None => {
+                    self.rebuild_locked(db).await?;
+                }
+            }
+            let Some(now) = self.current.borrow().clone() else {
+                return Ok(());
+            };
+            snapshot = now;
+            if snapshot.version() > version {
+                // A rebuild read past this entry; skip what it covers.
+                continue;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a consistent image of the tables: the data version before and
+    /// after the reads must agree (every write bumps it in its transaction),
+    /// else a write committed in between and the read starts again. After a
+    /// few tries the reads run while holding the write lock.
+    async fn rebuild_locked(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let started = Instant::now();
-        let units = store::engine::units(db).await?;
-        let stocks = store::engine::stocks(db).await?;
-        let reports = store::engine::reports(db).await?;
+        let mut attempt = 0;
+        let (version, units, stocks, reports) = loop {
+            attempt += 1;
+            if attempt > 3 {
+                let txn = changes::hold_writes(db).await?;
+                let version = changes::current(&txn).await?;
+                let units = store::engine::units(&txn).await?;
+                let stocks = store::engine::stocks(&txn).await?;
+                let reports = store::engine::reports_in(&txn).await?;
+                txn.rollback().await?;
+                break (version, units, stocks, reports);
+            }
+            let before = changes::current(db).await?;
+            let units = store::engine::units(db).await?;
+            let stocks = store::engine::stocks(db).await?;
+            let reports = store::engine::reports(db).await?;
+            if changes::current(db).await? == before {
+                break (before, units, stocks, reports);
+            }
+        };
         let read = started.elapsed();
-        let snapshot = tokio::task::spawn_blocking(move || build::build(units, &stocks, &reports))
-            .await
-            .map_err(|err| DbErr::Custom(format!("engine build failed: {err}")))?;
+        let snapshot = tokio::task::spawn_blocking(move || {
+            let mut s = build::build(units, &stocks, &reports);
+            s.version = version;
+            s
+        })
+        .await
+        .map_err(|err| DbErr::Custom(format!("engine build failed: {err}")))?;
         tracing::info!(
+            version,
             units = snapshot.unit_count(),
             rows = snapshot.source_rows(),
             read_seconds = read.as_secs_f64(),

@@ -10,6 +10,7 @@
 //! The database stays the source of truth: the snapshot is rebuilt from it
 //! (see [`crate::engine::handle`]) and never written to directly.
 
+pub mod apply;
 pub mod build;
 pub mod days;
 pub mod handle;

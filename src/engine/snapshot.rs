@@ -1,6 +1,7 @@
 //! The in-memory image of the data that rollups read.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use entity::unit::UnitLevel;
 
@@ -134,16 +135,24 @@ impl StockSeries {
 }
 
 /// Everything rollups read, for one version of the data.
-#[derive(Debug, Default)]
+///
+/// The per-unit series sit behind `Arc`s so that the snapshot of the next
+/// data version (see [`super::apply`]) shares every series it does not
+/// change: cloning a snapshot copies the tree and pointers, not the numbers.
+#[derive(Debug, Default, Clone)]
 pub struct Snapshot {
+    /// The data version this snapshot shows (see `store::changes`).
+    pub(crate) version: i64,
     pub(crate) units: Vec<UnitNode>,
     pub(crate) index: HashMap<i64, u32>,
-    pub(crate) flows: Vec<FlowSeries>,
-    pub(crate) stocks: Vec<StockSeries>,
+    /// Units by (level, code).
+    pub(crate) by_code: HashMap<(UnitLevel, String), u32>,
+    pub(crate) flows: Vec<Arc<FlowSeries>>,
+    pub(crate) stocks: Vec<Arc<StockSeries>>,
     /// Flows of the reports attributed to a campaign, by campaign, by unit.
-    pub(crate) campaign_flows: HashMap<i64, HashMap<u32, FlowSeries>>,
+    pub(crate) campaign_flows: HashMap<i64, HashMap<u32, Arc<FlowSeries>>>,
     /// Flows of the reports attributed to a team, by team.
-    pub(crate) team_flows: HashMap<i64, FlowSeries>,
+    pub(crate) team_flows: HashMap<i64, Arc<FlowSeries>>,
     /// Units in depth-first order: a subtree is a contiguous range.
     pub(crate) dfs: Vec<u32>,
     /// Position of each unit in `dfs`, and the end of its subtree there.
@@ -160,6 +169,22 @@ impl Snapshot {
     /// The dense index of a unit id.
     pub fn index_of(&self, unit_id: i64) -> Option<u32> {
         self.index.get(&unit_id).copied()
+    }
+
+    /// The data version the snapshot shows.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// The dense index of the unit with this level and code.
+    pub fn find(&self, level: UnitLevel, code: &str) -> Option<u32> {
+        self.by_code.get(&(level, code.to_owned())).copied()
+    }
+
+    /// Whether a unit reports its own numbers: the leaves of the tree
+    /// (communes, and the island districts that have no communes).
+    pub fn is_reporting_unit(&self, idx: u32) -> bool {
+        self.units[idx as usize].children.is_empty()
     }
 
     /// The unit at a dense index.

@@ -8,6 +8,7 @@ use entity::stock_value::StockMetric;
 use entity::unit::UnitLevel;
 use proptest::prelude::*;
 
+use super::apply::{Change, FlowDelta};
 use super::build::{ReportInput, StockInput, UnitInput, build};
 use super::metrics::Indicator;
 use super::period::{Granularity, Period, buckets};
@@ -91,7 +92,7 @@ fn world() -> impl Strategy<Value = World> {
                     unit_id: *leaf,
                     day: rng.int(0, 60) as i32,
                     campaign_id: (rng.int(0, 2) == 0).then_some(7),
-                    team_id: None,
+                    team_id: (rng.int(0, 3) == 0).then_some(3),
                     flows: [rng.int(0, 9), rng.int(0, 9), rng.int(0, 9), rng.int(0, 3)]
                         .map(|v| v as i32),
                 });
@@ -253,5 +254,64 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A snapshot of part of the rows, with the rest applied as one change,
+    /// answers exactly as a snapshot built from all the rows.
+    #[test]
+    fn applying_a_change_equals_rebuilding(w in world(), cut in 0.0f64..1.0, stock_cut in 0.0f64..1.0, corrections in 0usize..6) {
+        let split = (w.reports.len() as f64 * cut) as usize;
+        let (old_reports, new_reports) = w.reports.split_at(split);
+        // Stock rows of some leaves arrive with the change.
+        let leaves: Vec<i64> = w.units.iter()
+            .filter(|u| !w.units.iter().any(|c| c.parent_id == Some(u.id)) && u.parent_id.is_some())
+            .map(|u| u.id).collect();
+        let changed_leaves: Vec<i64> = leaves.iter().copied()
+            .filter(|id| ((*id as f64 * 0.618).fract()) < stock_cut).collect();
+        let old_stocks: Vec<StockInput> = w.stocks.iter().copied()
+            .filter(|s| !changed_leaves.contains(&s.unit_id)).collect();
+        // Some old reports are corrected: their values change.
+        let mut before: Vec<ReportInput> = old_reports.to_vec();
+        let mut deltas: Vec<FlowDelta> = Vec::new();
+        for (i, r) in before.iter_mut().enumerate().take(corrections) {
+            let old = r.flows;
+            r.flows = [old[0] + 3, old[1] + 1 + i as i32, 0, old[3]];
+            deltas.push(FlowDelta {
+                unit_id: r.unit_id, day: r.day,
+                campaign_id: r.campaign_id.map(i64::from), team_id: r.team_id.map(i64::from),
+                values: [0, 1, 2, 3].map(|m| i64::from(old[m]) - i64::from(r.flows[m])),
+            });
+        }
+        deltas.extend(new_reports.iter().map(|r| FlowDelta {
+            unit_id: r.unit_id, day: r.day,
+            campaign_id: r.campaign_id.map(i64::from), team_id: r.team_id.map(i64::from),
+            values: r.flows.map(i64::from),
+        }));
+        let old = build(w.units.clone(), &old_stocks, &before);
+        let change = Change { flows: deltas, stock_units: changed_leaves.clone() };
+        let needed = old.stock_rows_needed(&change);
+        let rows: Vec<StockInput> = w.stocks.iter().copied().filter(|s| needed.contains(&s.unit_id)).collect();
+        let applied = old.apply(9, &change, &rows).expect("applies");
+        let fresh = build(w.units.clone(), &w.stocks, &w.reports);
+        prop_assert_eq!(applied.version(), 9);
+        for u in 0..fresh.unit_count() {
+            prop_assert_eq!(applied.flows[u].days(), fresh.flows[u].days());
+            for d in -10..80 {
+                prop_assert_eq!(applied.flows[u].through(d), fresh.flows[u].through(d));
+                prop_assert_eq!(applied.stocks[u].at(d), fresh.stocks[u].at(d), "stocks of {} on {}", u, d);
+                let campaign = |s: &crate::engine::Snapshot| s.campaign_flows.get(&7)
+                    .and_then(|m| m.get(&(u as u32))).map_or([0; 4], |f| f.through(d));
+                prop_assert_eq!(campaign(&applied), campaign(&fresh));
+            }
+        }
+        for d in -10..80 {
+            let team = |s: &crate::engine::Snapshot| s.team_flows.get(&3).map_or([0; 4], |f| f.through(d));
+            prop_assert_eq!(team(&applied), team(&fresh));
+        }
+        prop_assert_eq!(&applied.completed_on, &fresh.completed_on);
     }
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use entity::{stock_value, unit};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::engine::build::{ReportInput, StockInput, UnitInput};
@@ -19,7 +19,7 @@ fn clamp32(v: i64) -> i32 {
 const PAGE: u64 = 100_000;
 
 /// Every unit.
-pub async fn units(db: &DatabaseConnection) -> Result<Vec<UnitInput>, DbErr> {
+pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
     let rows: Vec<(i64, unit::UnitLevel, String, Option<i64>)> = unit::Entity::find()
         .select_only()
         .columns([
@@ -44,7 +44,7 @@ pub async fn units(db: &DatabaseConnection) -> Result<Vec<UnitInput>, DbErr> {
 }
 
 /// Every stock value.
-pub async fn stocks(db: &DatabaseConnection) -> Result<Vec<StockInput>, DbErr> {
+pub async fn stocks(db: &impl ConnectionTrait) -> Result<Vec<StockInput>, DbErr> {
     let mut out = Vec::new();
     let mut after = 0i64;
     loop {
@@ -76,6 +76,88 @@ pub async fn stocks(db: &DatabaseConnection) -> Result<Vec<StockInput>, DbErr> {
                     value,
                 }),
         );
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The stock values of some units (those a change touched).
+pub async fn stocks_of(
+    db: &impl sea_orm::ConnectionTrait,
+    unit_ids: &[i64],
+) -> Result<Vec<StockInput>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in unit_ids.chunks(1_000) {
+        let rows: Vec<(i64, stock_value::StockMetric, NaiveDate, i64)> =
+            stock_value::Entity::find()
+                .select_only()
+                .columns([
+                    stock_value::Column::UnitId,
+                    stock_value::Column::Metric,
+                    stock_value::Column::ValidFrom,
+                    stock_value::Column::Value,
+                ])
+                .filter(stock_value::Column::UnitId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+        out.extend(
+            rows.into_iter()
+                .map(|(unit_id, metric, valid_from, value)| StockInput {
+                    unit_id,
+                    metric,
+                    valid_from: day(valid_from),
+                    value,
+                }),
+        );
+    }
+    Ok(out)
+}
+
+/// Every report's flows, read through any connection (a transaction) in
+/// keyset pages: slower than [`reports`], for the rare read that must run
+/// inside a transaction.
+pub async fn reports_in(db: &impl ConnectionTrait) -> Result<Vec<ReportInput>, DbErr> {
+    use entity::report;
+    type Row = (i64, i64, NaiveDate, Option<i64>, Option<i64>, i64, i64, i64, i64);
+    let mut out = Vec::new();
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<Row> = report::Entity::find()
+            .select_only()
+            .columns([
+                report::Column::Id,
+                report::Column::UnitId,
+                report::Column::Day,
+                report::Column::CampaignId,
+                report::Column::TeamId,
+                report::Column::ApplicationsCollected,
+                report::Column::CardsIssued,
+                report::Column::AccountsActivated,
+                report::Column::HomeVisits,
+            ])
+            .filter(report::Column::Id.gt(after))
+            .order_by_asc(report::Column::Id)
+            .limit(PAGE)
+            .into_tuple()
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        let full = rows.len() as u64 == PAGE;
+        out.extend(rows.into_iter().map(
+            |(_, unit_id, d, campaign_id, team_id, applications, cards, accounts, visits)| {
+                ReportInput {
+                    unit_id,
+                    day: day(d),
+                    campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
+                    team_id: team_id.and_then(|t| i32::try_from(t).ok()),
+                    flows: [applications, cards, accounts, visits].map(clamp32),
+                }
+            },
+        ));
         if !full {
             break;
         }

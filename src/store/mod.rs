@@ -5,6 +5,7 @@
 //! statement per call (`WHERE id IN (…)`), never one per key.
 
 pub mod campaigns;
+pub mod changes;
 pub mod engine;
 pub mod page;
 pub mod teams;

@@ -1,0 +1,246 @@
+//! The data version and the change log.
+//!
+//! Every write transaction starts by bumping the one-row data version
+//! ([`begin_write`]). That row lock serialises writers on PostgreSQL (and
+//! SQLite serialises them anyway), so versions are consecutive and commit
+//! in order, and a transaction that takes it first cannot deadlock with
+//! another. Before committing, the writer records what it changed under its
+//! version ([`record`]); every replica's rollup engine replays the log in
+//! version order to stay exactly in step with the tables.
+
+use chrono::Utc;
+use entity::data_change;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+};
+
+use crate::engine::apply::{Change, FlowDelta};
+use crate::engine::days::Day;
+
+/// A change with more report deltas than this is logged as "rebuild":
+/// replaying millions of deltas is slower than reading the tables again.
+pub const REBUILD_ABOVE: usize = 200_000;
+
+/// PostgreSQL channel on which every committed version is announced.
+pub const CHANNEL: &str = "tiendo_changes";
+
+/// Kinds of change-log entries.
+pub const KIND_DELTA: &str = "delta";
+pub const KIND_REBUILD: &str = "rebuild";
+
+/// Opens a write transaction and takes the next data version.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<(DatabaseTransaction, i64), DbErr> {
+    let txn = db.begin().await?;
+    let version = bump(&txn).await?;
+    Ok((txn, version))
+}
+
+/// Records `change` under `version` and commits: the end of every write
+/// transaction that [`begin_write`] opened (a version without its log entry
+/// would make every replica rebuild).
+pub async fn commit_write(
+    txn: DatabaseTransaction,
+    version: i64,
+    change: &Change,
+) -> Result<(), DbErr> {
+    record(&txn, version, change).await?;
+    txn.commit().await
+}
+
+/// Opens a transaction that holds back every writer (it locks the version
+/// row without changing it) until it ends: for reads that must not race
+/// writes.
+pub async fn hold_writes(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    txn.execute_unprepared("UPDATE data_version SET version = version WHERE id = 1")
+        .await?;
+    Ok(txn)
+}
+
+/// Bumps the data version (the first statement of a write transaction).
+async fn bump(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the data_version row is missing".into()))?;
+    row.try_get_by_index::<i64>(0)
+}
+
+/// The committed data version.
+pub async fn current(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT version FROM data_version WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the data_version row is missing".into()))?;
+    row.try_get_by_index::<i64>(0)
+}
+
+/// Records what version `version` changed, and announces it to the other
+/// replicas (PostgreSQL delivers the notification at commit).
+pub async fn record(
+    txn: &DatabaseTransaction,
+    version: i64,
+    change: &Change,
+) -> Result<(), DbErr> {
+    let (kind, payload) = if change.flows.len() > REBUILD_ABOVE {
+        (KIND_REBUILD, Vec::new())
+    } else {
+        (KIND_DELTA, encode(change))
+    };
+    data_change::Entity::insert(data_change::ActiveModel {
+        version: Set(version),
+        kind: Set(kind.to_owned()),
+        payload: Set(payload),
+        at: Set(Utc::now()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    // Old entries are only read by a replica that fell behind; one that fell
+    // this far behind rebuilds instead.
+    data_change::Entity::delete_many()
+        .filter(data_change::Column::Version.lt(version - KEEP))
+        .exec(txn)
+        .await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}, '{version}'"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many versions the log keeps.
+const KEEP: i64 = 1_000;
+
+/// A logged change, as a replica replays it.
+#[derive(Debug)]
+pub enum Logged {
+    /// Apply these deltas.
+    Delta(Change),
+    /// Read everything again.
+    Rebuild,
+}
+
+/// The changes after version `after`, in order, with their versions. An
+/// entry the log no longer holds (or cannot decode) reads as `Rebuild`.
+pub async fn since(
+    db: &DatabaseConnection,
+    after: i64,
+) -> Result<Vec<(i64, Logged)>, DbErr> {
+    let rows = data_change::Entity::find()
+        .filter(data_change::Column::Version.gt(after))
+        .order_by_asc(data_change::Column::Version)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut expected = after + 1;
+    for row in rows {
+        if row.version != expected {
+            out.push((row.version, Logged::Rebuild));
+        } else if row.kind == KIND_DELTA {
+            match decode(&row.payload) {
+                Some(change) => out.push((row.version, Logged::Delta(change))),
+                None => out.push((row.version, Logged::Rebuild)),
+            }
+        } else {
+            out.push((row.version, Logged::Rebuild));
+        }
+        expected = row.version + 1;
+    }
+    Ok(out)
+}
+
+/// Binary payload: a count and fixed-size little-endian records for the
+/// report deltas, then a count and the unit ids whose stocks changed.
+fn encode(change: &Change) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + change.flows.len() * 64 + change.stock_units.len() * 8);
+    out.extend_from_slice(&(change.flows.len() as u32).to_le_bytes());
+    for d in &change.flows {
+        out.extend_from_slice(&d.unit_id.to_le_bytes());
+        out.extend_from_slice(&d.day.to_le_bytes());
+        out.extend_from_slice(&d.campaign_id.unwrap_or(0).to_le_bytes());
+        out.extend_from_slice(&d.team_id.unwrap_or(0).to_le_bytes());
+        for v in d.values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&(change.stock_units.len() as u32).to_le_bytes());
+    for id in &change.stock_units {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+    out
+}
+
+fn decode(bytes: &[u8]) -> Option<Change> {
+    let mut at = 0usize;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let slice = bytes.get(at..at + n)?;
+        at += n;
+        Some(slice)
+    };
+    let mut change = Change::default();
+    let flows = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+    change.flows.reserve(flows);
+    for _ in 0..flows {
+        let unit_id = i64::from_le_bytes(take(8)?.try_into().ok()?);
+        let day = Day::from_le_bytes(take(4)?.try_into().ok()?);
+        let campaign = i64::from_le_bytes(take(8)?.try_into().ok()?);
+        let team = i64::from_le_bytes(take(8)?.try_into().ok()?);
+        let mut values = [0i64; 4];
+        for v in values.iter_mut() {
+            *v = i64::from_le_bytes(take(8)?.try_into().ok()?);
+        }
+        change.flows.push(FlowDelta {
+            unit_id,
+            day,
+            campaign_id: (campaign != 0).then_some(campaign),
+            team_id: (team != 0).then_some(team),
+            values,
+        });
+    }
+    let stocks = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+    for _ in 0..stocks {
+        change
+            .stock_units
+            .push(i64::from_le_bytes(take(8)?.try_into().ok()?));
+    }
+    Some(change)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trips() {
+        let change = Change {
+            flows: vec![
+                FlowDelta {
+                    unit_id: 42,
+                    day: 19_500,
+                    campaign_id: Some(3),
+                    team_id: None,
+                    values: [1, -2, 3, 0],
+                },
+                FlowDelta {
+                    unit_id: 7,
+                    day: -5,
+                    campaign_id: None,
+                    team_id: Some(9),
+                    values: [0, 0, 0, i64::MAX],
+                },
+            ],
+            stock_units: vec![5, 6],
+        };
+        assert_eq!(decode(&encode(&change)), Some(change));
+        assert_eq!(decode(&[1, 0, 0, 0, 9]), None);
+    }
+}
