@@ -98,9 +98,18 @@ pub struct Limits {
     #[arg(long, env = "TIENDO_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
 
-    /// Largest request body in bytes.
-    #[arg(long, env = "TIENDO_MAX_BODY_BYTES", default_value_t = 2 * 1024 * 1024)]
+    /// Largest request body in bytes (a 10,000-report batch is about 1.5 MB).
+    #[arg(long, env = "TIENDO_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Most reports one `submitReports` call may carry.
+    #[arg(long, env = "TIENDO_MAX_BATCH_ROWS", default_value_t = 10_000)]
+    pub max_batch_rows: usize,
+
+    /// Sanity ceiling of one report value (one unit, one day, one metric):
+    /// larger values are refused as `VALUE_TOO_LARGE`.
+    #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000)]
+    pub max_report_value: i64,
 }
 
 impl Default for Limits {
@@ -109,7 +118,9 @@ impl Default for Limits {
             max_page_size: 100,
             max_depth: 15,
             max_complexity: 50_000,
-            max_body_bytes: 2 * 1024 * 1024,
+            max_body_bytes: 4 * 1024 * 1024,
+            max_batch_rows: 10_000,
+            max_report_value: 100_000,
         }
     }
 }

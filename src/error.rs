@@ -35,6 +35,10 @@ pub mod codes {
     pub const INTERNAL: &str = "INTERNAL";
 }
 
+/// At most this many row errors are listed in one response (the count is
+/// always given in `extensions.invalidRows`).
+pub const MAX_ROW_ERRORS: usize = 1_000;
+
 /// Every failure a request can meet.
 ///
 /// Deliberately *not* `thiserror`/`Display`: async-graphql converts any
@@ -56,6 +60,15 @@ pub enum AppError {
     NotImplemented(&'static str),
     /// → `UNAVAILABLE`: not ready yet (the engine is warming up).
     Unavailable(&'static str),
+    /// → `BAD_USER_INPUT` for a batch: every bad row in `extensions.rows`
+    /// (`row`, `field`, `code`, `message`); nothing was written.
+    Rows(Vec<crate::ingest::RowError>),
+    /// → `VERSION_CONFLICT`: the object changed since the caller read it;
+    /// `extensions.currentVersion` says its version now.
+    VersionConflict {
+        /// The version the object has now.
+        current: i32,
+    },
     /// → `INTERNAL`: a database failure. Logged, never shown.
     Database(sea_orm::DbErr),
     /// → `INTERNAL`: anything else that should not happen. Logged, never shown.
@@ -80,7 +93,8 @@ impl AppError {
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::BadInput { .. } => codes::BAD_USER_INPUT,
+            AppError::BadInput { .. } | AppError::Rows(_) => codes::BAD_USER_INPUT,
+            AppError::VersionConflict { .. } => codes::VERSION_CONFLICT,
             AppError::NotFound(_) => codes::NOT_FOUND,
             AppError::NotImplemented(_) => codes::NOT_IMPLEMENTED,
             AppError::Unavailable(_) => codes::UNAVAILABLE,
@@ -95,6 +109,13 @@ impl AppError {
             AppError::BadInput { argument, message } => {
                 format!("invalid value for `{argument}`: {message}")
             }
+            AppError::Rows(rows) => format!(
+                "{} invalid row(s); nothing was written (see extensions.rows)",
+                rows.len()
+            ),
+            AppError::VersionConflict { current } => format!(
+                "the object changed since you read it (its version is now {current}); re-read and retry"
+            ),
             AppError::NotFound(what) => format!("{what} not found"),
             AppError::NotImplemented(what) => format!("{what} is not implemented yet"),
             AppError::Unavailable(why) => format!("unavailable: {why}; retry shortly"),
@@ -114,8 +135,39 @@ impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         async_graphql::Error::new(self.client_message()).extend_with(|_, ext| {
             ext.set("code", self.code());
-            if let AppError::BadInput { argument, .. } = self {
-                ext.set("argument", argument.as_str());
+            match self {
+                AppError::BadInput { argument, .. } => ext.set("argument", argument.as_str()),
+                AppError::Rows(rows) => {
+                    let list: Vec<async_graphql::Value> = rows
+                        .iter()
+                        .take(MAX_ROW_ERRORS)
+                        .map(|r| {
+                            let mut row = async_graphql::indexmap::IndexMap::new();
+                            row.insert(
+                                async_graphql::Name::new("row"),
+                                async_graphql::Value::from(r.row as u64),
+                            );
+                            row.insert(
+                                async_graphql::Name::new("field"),
+                                async_graphql::Value::from(r.field.as_str()),
+                            );
+                            row.insert(
+                                async_graphql::Name::new("code"),
+                                async_graphql::Value::from(r.code),
+                            );
+                            row.insert(
+                                async_graphql::Name::new("message"),
+                                async_graphql::Value::from(r.message.as_str()),
+                            );
+                            async_graphql::Value::Object(row)
+                        })
+                        .collect();
+                    ext.set("argument", "input.reports");
+                    ext.set("rows", list);
+                    ext.set("invalidRows", rows.len() as u64);
+                }
+                AppError::VersionConflict { current } => ext.set("currentVersion", *current),
+                _ => {}
             }
         })
     }

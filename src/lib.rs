@@ -24,6 +24,7 @@ pub mod engine;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod ingest;
 pub mod store;
 pub mod text;
 
@@ -72,6 +73,15 @@ impl AppState {
     }
 }
 
+/// Aborts a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The application's router.
 pub fn app(state: AppState) -> Router {
     http::router(state)
@@ -87,14 +97,15 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let engine = state.engine.clone();
     let db = state.db.clone();
-    tokio::spawn(async move {
-        if engine.is_ready() {
-            return;
+    let follower = tokio::spawn(async move {
+        if !engine.is_ready() {
+            if let Err(err) = engine.rebuild(&db).await {
+                tracing::error!(error = %err, "the rollup engine could not be built");
+            }
         }
-        if let Err(err) = engine.rebuild(&db).await {
-            tracing::error!(error = %err, "the rollup engine could not be built");
-        }
+        engine.follow(db).await;
     });
+    let _stop_following = AbortOnDrop(follower);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

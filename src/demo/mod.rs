@@ -84,6 +84,7 @@ async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) ->
         plan.insert(txn, &bar).await?;
     }
     bar.finish_and_clear();
+    store::changes::mark_rebuild(txn).await?;
     tracing::info!(
         rows = total_rows,
         seconds = started.elapsed().as_secs_f64(),

@@ -136,6 +136,7 @@ pub async fn generate(
         })
     });
     bulk::insert(&txn, "reports", bulk::REPORT_COLUMNS, rows, &bar).await?;
+    crate::store::changes::mark_rebuild(&txn).await?;
     txn.commit().await?;
     bar.finish_and_clear();
     Ok(Generated {

@@ -93,7 +93,9 @@ impl Snapshot {
         let mut team: HashMap<i64, Daily<FLOWS>> = HashMap::new();
         for delta in &change.flows {
             let Some(leaf) = self.index_of(delta.unit_id) else {
-                return Err(NeedsRebuild("a report of a unit the snapshot does not hold"));
+                return Err(NeedsRebuild(
+                    "a report of a unit the snapshot does not hold",
+                ));
             };
             if !self.is_reporting_unit(leaf) {
                 return Err(NeedsRebuild("a report of a unit that has children"));
@@ -106,7 +108,11 @@ impl Snapshot {
                 );
                 if let Some(c) = delta.campaign_id {
                     add(
-                        campaign.entry((c, u)).or_default().entry(delta.day).or_default(),
+                        campaign
+                            .entry((c, u))
+                            .or_default()
+                            .entry(delta.day)
+                            .or_default(),
                         &delta.values,
                     );
                 }
@@ -244,7 +250,10 @@ impl FlowSeries {
             let (d, mut values) = match (here, there) {
                 (None, None) => break,
                 (Some(a), Some(b)) if b < a => {
-                    let (d, v) = extra.next().map(|(d, v)| (*d, *v)).unwrap_or((b, [0; FLOWS]));
+                    let (d, v) = extra
+                        .next()
+                        .map(|(d, v)| (*d, *v))
+                        .unwrap_or((b, [0; FLOWS]));
                     (d, v)
                 }
                 (Some(a), _) => {
@@ -262,7 +271,10 @@ impl FlowSeries {
                     (a, own)
                 }
                 (None, Some(b)) => {
-                    let (d, v) = extra.next().map(|(d, v)| (*d, *v)).unwrap_or((b, [0; FLOWS]));
+                    let (d, v) = extra
+                        .next()
+                        .map(|(d, v)| (*d, *v))
+                        .unwrap_or((b, [0; FLOWS]));
                     (d, v)
                 }
             };

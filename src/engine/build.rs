@@ -263,7 +263,9 @@ pub(crate) fn own_stock_steps(
                 StockMetric::EligiblePopulation => current[ELIGIBLE] = r.value,
                 StockMetric::PresentPopulation => current[PRESENT] = r.value,
                 StockMetric::AccountsEligible => current[ACCOUNTS_ELIGIBLE] = r.value,
-                StockMetric::CardsIssuedOpening => current[CARDS_ADJUSTMENT] = r.value - prior[CARDS],
+                StockMetric::CardsIssuedOpening => {
+                    current[CARDS_ADJUSTMENT] = r.value - prior[CARDS]
+                }
                 StockMetric::AccountsActivatedOpening => {
                     current[ACCOUNTS_ADJUSTMENT] = r.value - prior[ACCOUNTS]
                 }

@@ -166,6 +166,59 @@ impl Engine {
     }
 }
 
+/// How often a replica checks the data version when no notification came
+/// (SQLite has none; on PostgreSQL it covers a lost connection).
+const POLL: Duration = Duration::from_secs(1);
+
+impl Engine {
+    /// Keeps this replica's snapshot in step with writes made by other
+    /// processes: on PostgreSQL it listens for the version notifications
+    /// that every write sends at commit; everywhere it also polls the data
+    /// version. Runs until the process ends.
+    pub async fn follow(self: Arc<Self>, db: DatabaseConnection) {
+        let mut listener = None;
+        loop {
+            if db.get_database_backend() == sea_orm::DbBackend::Postgres && listener.is_none() {
+                listener = listen(&db).await;
+            }
+            let notified = match listener.as_mut() {
+                Some(l) => match tokio::time::timeout(POLL * 5, l.recv()).await {
+                    Ok(Ok(_)) => true,
+                    Ok(Err(err)) => {
+                        tracing::warn!(error = %err, "lost the change notifications; reconnecting");
+                        listener = None;
+                        tokio::time::sleep(POLL).await;
+                        false
+                    }
+                    Err(_) => false,
+                },
+                None => {
+                    tokio::time::sleep(POLL).await;
+                    false
+                }
+            };
+            let behind = match (self.version(), changes::current(&db).await) {
+                (Some(mine), Ok(committed)) => committed > mine,
+                _ => false,
+            };
+            if notified || behind {
+                if let Err(err) = self.catch_up(&db).await {
+                    tracing::warn!(error = %err, "could not catch up with the change log");
+                }
+            }
+        }
+    }
+}
+
+async fn listen(db: &DatabaseConnection) -> Option<sea_orm::sqlx::postgres::PgListener> {
+    let mut listener =
+        sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool())
+            .await
+            .ok()?;
+    listener.listen(changes::CHANNEL).await.ok()?;
+    Some(listener)
+}
+
 /// Gives the memory freed after a build back to the operating system.
 /// Reading millions of rows on several worker threads leaves glibc's
 /// per-thread arenas holding hundreds of megabytes they no longer use.

@@ -14,6 +14,7 @@ pub enum NodeType {
     Unit,
     Campaign,
     Team,
+    Report,
 }
 
 impl NodeType {
@@ -22,6 +23,7 @@ impl NodeType {
             NodeType::Unit => "Unit",
             NodeType::Campaign => "Campaign",
             NodeType::Team => "Team",
+            NodeType::Report => "Report",
         }
     }
 
@@ -30,6 +32,7 @@ impl NodeType {
             "Unit" => Some(NodeType::Unit),
             "Campaign" => Some(NodeType::Campaign),
             "Team" => Some(NodeType::Team),
+            "Report" => Some(NodeType::Report),
             _ => None,
         }
     }

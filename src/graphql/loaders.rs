@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
-use tokio::sync::OnceCell;
 
 use crate::engine::{Engine, Snapshot};
 use crate::error::AppError;
 
 use super::campaign::loader::{CampaignLoader, SubCampaignsLoader, TargetsLoader};
 use super::ranking::loader::RankLoader;
+use super::report::loader::{HistoryLoader, ReportLoader};
 use super::rollup::loader::RollupLoader;
 use super::team::loader::{CampaignTeamsLoader, ServedUnitsLoader, TeamLoader, UnitTeamsLoader};
 use super::unit::loader::{ChildrenLoader, UnitLoader};
@@ -23,22 +23,49 @@ const WARM_UP_WAIT: Duration = Duration::from_secs(120);
 
 /// The one snapshot a request reads: taken on first use, so every number
 /// in a response comes from the same version of the data.
+///
+/// A mutation [`renew`](SnapshotCell::renew)s it after its write, so that
+/// what the mutation's payload (and any later mutation field) reads shows
+/// the write.
 pub struct SnapshotCell {
     engine: Arc<Engine>,
-    cell: OnceCell<Arc<Snapshot>>,
+    cell: std::sync::Mutex<Option<Arc<Snapshot>>>,
 }
 
 impl SnapshotCell {
     /// The request's snapshot (waiting for the engine's first one if needed).
     pub async fn get(&self) -> Result<Arc<Snapshot>, async_graphql::Error> {
+        if let Some(pinned) = self.pinned() {
+            return Ok(pinned);
+        }
+        let snapshot = self.engine.snapshot(WARM_UP_WAIT).await.ok_or_else(|| {
+            async_graphql::Error::from(AppError::Unavailable("the rollup engine is still loading"))
+        })?;
+        let mut cell = self
+            .cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(cell.get_or_insert(snapshot).clone())
+    }
+
+    fn pinned(&self) -> Option<Arc<Snapshot>> {
         self.cell
-            .get_or_try_init(|| async {
-                self.engine.snapshot(WARM_UP_WAIT).await.ok_or_else(|| {
-                    AppError::Unavailable("the rollup engine is still loading").into()
-                })
-            })
-            .await
-            .cloned()
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Forgets the pinned snapshot: the next read takes the current one.
+    pub fn renew(&self) {
+        *self
+            .cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
+    /// The engine the snapshots come from.
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
     }
 }
 
@@ -53,6 +80,8 @@ pub struct Loaders {
     pub teams: DataLoader<TeamLoader>,
     pub unit_teams: DataLoader<UnitTeamsLoader>,
     pub served_units: DataLoader<ServedUnitsLoader>,
+    pub reports: DataLoader<ReportLoader>,
+    pub report_history: DataLoader<HistoryLoader>,
     pub snapshot: Arc<SnapshotCell>,
     pub rollups: DataLoader<RollupLoader>,
     pub ranks: DataLoader<RankLoader>,
@@ -66,7 +95,7 @@ impl Loaders {
         }
         let snapshot = Arc::new(SnapshotCell {
             engine: engine.clone(),
-            cell: OnceCell::new(),
+            cell: std::sync::Mutex::new(None),
         });
         Loaders {
             rollups: make(RollupLoader(snapshot.clone())),
@@ -81,6 +110,8 @@ impl Loaders {
             teams: make(TeamLoader(db.clone())),
             unit_teams: make(UnitTeamsLoader(db.clone())),
             served_units: make(ServedUnitsLoader(db.clone())),
+            reports: make(ReportLoader(db.clone())),
+            report_history: make(HistoryLoader(db.clone())),
         }
     }
 }

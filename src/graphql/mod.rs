@@ -11,12 +11,13 @@ pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod ranking;
+pub mod report;
 pub mod rollup;
 pub mod scalars;
 pub mod team;
 pub mod unit;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
@@ -34,13 +35,17 @@ pub struct Query(
     ranking::RankingQuery,
 );
 
+/// The mutation root: every domain's mutations, merged.
+#[derive(MergedObject, Default)]
+pub struct Mutation(report::ReportMutation);
+
 /// The executable schema.
-pub type TiendoSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type TiendoSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits; `db` is shared by every request.
 /// Per-request data (the loaders) is attached by the HTTP layer.
 pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(limits.clone())
         .limit_depth(limits.max_depth)
@@ -51,7 +56,7 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
 /// The SDL of the schema, as `tiendo export-schema` prints it and
 /// `schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .finish()
         .sdl()
 }

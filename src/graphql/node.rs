@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use super::ContextExt;
 use super::campaign::Campaign;
 use super::ids::{self, NodeType};
+use super::report::Report;
 use super::team::Team;
 use super::unit::Unit;
 use crate::error::AppError;
@@ -19,6 +20,8 @@ pub enum Node {
     Campaign(Campaign),
     /// A team.
     Team(Team),
+    /// A daily report.
+    Report(Report),
 }
 
 /// Root fields for refetching by global ID.
@@ -43,6 +46,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID, argument: &str) -> Result<Option<Node
             .load_one(n)
             .await?
             .map(|m| Node::Team(Team(m))),
+        (NodeType::Report, n) => loaders
+            .reports
+            .load_one(n)
+            .await?
+            .map(|m| Node::Report(Report(m))),
     };
     Ok(node)
 }

@@ -11,8 +11,8 @@
 use chrono::Utc;
 use entity::data_change;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
 };
 
 use crate::engine::apply::{Change, FlowDelta};
@@ -46,6 +46,15 @@ pub async fn commit_write(
 ) -> Result<(), DbErr> {
     record(&txn, version, change).await?;
     txn.commit().await
+}
+
+/// Inside a transaction that bulk-loaded rows (the demo, `generate`,
+/// `import`): takes the next version and logs it as "rebuild", so running
+/// replicas read the tables again rather than replay millions of deltas.
+pub async fn mark_rebuild(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
+    let version = bump(txn).await?;
+    record_kind(txn, version, KIND_REBUILD, Vec::new()).await?;
+    Ok(version)
 }
 
 /// Opens a transaction that holds back every writer (it locks the version
@@ -86,16 +95,21 @@ pub async fn current(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
 
 /// Records what version `version` changed, and announces it to the other
 /// replicas (PostgreSQL delivers the notification at commit).
-pub async fn record(
-    txn: &DatabaseTransaction,
-    version: i64,
-    change: &Change,
-) -> Result<(), DbErr> {
+pub async fn record(txn: &DatabaseTransaction, version: i64, change: &Change) -> Result<(), DbErr> {
     let (kind, payload) = if change.flows.len() > REBUILD_ABOVE {
         (KIND_REBUILD, Vec::new())
     } else {
         (KIND_DELTA, encode(change))
     };
+    record_kind(txn, version, kind, payload).await
+}
+
+async fn record_kind(
+    txn: &DatabaseTransaction,
+    version: i64,
+    kind: &str,
+    payload: Vec<u8>,
+) -> Result<(), DbErr> {
     data_change::Entity::insert(data_change::ActiveModel {
         version: Set(version),
         kind: Set(kind.to_owned()),
@@ -131,10 +145,7 @@ pub enum Logged {
 
 /// The changes after version `after`, in order, with their versions. An
 /// entry the log no longer holds (or cannot decode) reads as `Rebuild`.
-pub async fn since(
-    db: &DatabaseConnection,
-    after: i64,
-) -> Result<Vec<(i64, Logged)>, DbErr> {
+pub async fn since(db: &DatabaseConnection, after: i64) -> Result<Vec<(i64, Logged)>, DbErr> {
     let rows = data_change::Entity::find()
         .filter(data_change::Column::Version.gt(after))
         .order_by_asc(data_change::Column::Version)

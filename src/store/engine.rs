@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use entity::{stock_value, unit};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::engine::build::{ReportInput, StockInput, UnitInput};
@@ -121,7 +122,17 @@ pub async fn stocks_of(
 /// inside a transaction.
 pub async fn reports_in(db: &impl ConnectionTrait) -> Result<Vec<ReportInput>, DbErr> {
     use entity::report;
-    type Row = (i64, i64, NaiveDate, Option<i64>, Option<i64>, i64, i64, i64, i64);
+    type Row = (
+        i64,
+        i64,
+        NaiveDate,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+        i64,
+        i64,
+    );
     let mut out = Vec::new();
     let mut after = 0i64;
     loop {

@@ -8,6 +8,8 @@ pub mod campaigns;
 pub mod changes;
 pub mod engine;
 pub mod page;
+pub mod reports;
+pub mod stocks;
 pub mod teams;
 pub mod units;
 

@@ -37,6 +37,8 @@ pub struct TestApp {
     pub base: String,
     /// The backend the server runs on.
     pub backend: Backend,
+    /// The database the server runs on.
+    pub database_url: String,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     /// The PostgreSQL database to drop when the test ends.
@@ -130,7 +132,7 @@ impl TestApp {
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let mut state = tiendo::AppState::new(db, tiendo::Config::for_tests(url));
+        let mut state = tiendo::AppState::new(db, tiendo::Config::for_tests(url.clone()));
         if let Some(engine) = engine {
             state = state.with_engine(engine);
         }
@@ -150,10 +152,45 @@ impl TestApp {
         TestApp {
             base: format!("http://{addr}"),
             backend,
+            database_url: url,
             client,
             shutdown: Some(tx),
             postgres_database: (backend == Backend::Postgres).then(|| postgres_database_name(name)),
             _dir: dir,
+        }
+    }
+
+    /// A second server (another replica) over the same database, with its
+    /// own rollup engine built from the tables.
+    pub async fn replica(&self) -> TestApp {
+        let db = tiendo::store::connect(&self.database_url)
+            .await
+            .unwrap_or_else(|err| panic!("connect to {}: {err}", self.database_url));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = tiendo::AppState::new(db, tiendo::Config::for_tests(self.database_url.clone()));
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(err) = tiendo::serve(listener, state, shutdown).await {
+                eprintln!("replica server failed: {err}");
+            }
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            backend: self.backend,
+            database_url: self.database_url.clone(),
+            client: self.client.clone(),
+            shutdown: Some(tx),
+            postgres_database: None,
+            _dir: tempfile::Builder::new()
+                .prefix("tiendo-replica-")
+                .tempdir()
+                .expect("create a temporary folder"),
         }
     }
 

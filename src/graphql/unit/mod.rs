@@ -12,6 +12,7 @@ use super::catalog::{Indicator, Metric};
 use super::connection::{self, Conn};
 use super::ids::{self, NodeType};
 use super::ranking::{self, Completion, Rank, RankAmong, RankKey, RankOrder};
+use super::report::{Report, ReportChange};
 use super::rollup::{self, Granularity, PeriodInput, Rollup};
 use super::scalars::Date;
 use super::team::Team;
@@ -32,6 +33,15 @@ pub enum UnitLevel {
     District,
     /// Công an xã / phường / thị trấn (commune-level police): the level that reports.
     Commune,
+}
+
+/// A unit named by level and code, e.g. `{ level: COMMUNE, code: "18586" }`.
+#[derive(async_graphql::InputObject, Clone, Debug)]
+pub struct UnitRefInput {
+    /// The unit's level.
+    pub level: UnitLevel,
+    /// The unit's code at that level (statistics office code).
+    pub code: String,
 }
 
 /// A police unit (đơn vị): the ministry, a province, a district or a
@@ -133,6 +143,85 @@ impl Unit {
             .await?
             .unwrap_or_default();
         Ok(connection::from_list(&rows, page, |u| u.id, Unit))
+    }
+
+    /// Daily reports of this unit's subtree on the days of a period, by id
+    /// (the order they were first submitted).
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The days, inclusive, at most 10 years.")] period: PeriodInput,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the reports after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<Report>> {
+        period.validate("period")?;
+        let page = connection::page(ctx.limits(), first, after)?;
+        let (rows, has_next) = store::reports::page_in_subtree(
+            ctx.db(),
+            &self.0.path,
+            period.from.0,
+            period.to.0,
+            page,
+        )
+        .await
+        .map_err(AppError::from)?;
+        let total = if wants_total(ctx) {
+            store::reports::count_in_subtree(ctx.db(), &self.0.path, period.from.0, period.to.0)
+                .await
+                .map_err(AppError::from)?
+        } else {
+            0
+        };
+        Ok(connection::build(
+            rows,
+            has_next,
+            page,
+            total,
+            |r| r.id,
+            Report,
+        ))
+    }
+
+    /// Every change (correction, verification) to the reports of this
+    /// unit's subtree whose day falls in the period, in the order made.
+    async fn report_history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The report days, inclusive, at most 10 years.")] period: PeriodInput,
+        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the changes after this cursor.")] after: Option<String>,
+    ) -> Result<Conn<ReportChange>> {
+        period.validate("period")?;
+        let page = connection::page(ctx.limits(), first, after)?;
+        let (rows, has_next) = store::reports::history_in_subtree(
+            ctx.db(),
+            &self.0.path,
+            period.from.0,
+            period.to.0,
+            page,
+        )
+        .await
+        .map_err(AppError::from)?;
+        let total = if wants_total(ctx) {
+            store::reports::count_history_in_subtree(
+                ctx.db(),
+                &self.0.path,
+                period.from.0,
+                period.to.0,
+            )
+            .await
+            .map_err(AppError::from)?
+        } else {
+            0
+        };
+        Ok(connection::build(
+            rows,
+            has_next,
+            page,
+            total,
+            |h| h.id,
+            ReportChange,
+        ))
     }
 
     /// Campaigns run in this unit's subtree (scoped to it or to a unit below).

@@ -1,0 +1,1 @@
+//! CSV import and export (see the README for the formats).

@@ -1,0 +1,168 @@
+//! The write path as the API runs it: check, write in one transaction
+//! (retried when the database asks for it), then bring the rollup engine
+//! up to the new version before answering, so the caller reads its own
+//! numbers.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use entity::report;
+use sea_orm::{DatabaseConnection, DbErr};
+
+use super::validate::{Directory, ReportRow, StockRow};
+use crate::engine::Engine;
+use crate::engine::days::today;
+use crate::error::{AppError, AppResult};
+use crate::store::reports::{self, Correction, Refused, Submitted, WriteResult};
+use crate::store::stocks;
+
+/// How long a write waits for the rollup engine's first snapshot (it
+/// checks units against it).
+const WARM_UP_WAIT: Duration = Duration::from_secs(120);
+
+/// Attempts of a write that the database refused for contention.
+const ATTEMPTS: u32 = 8;
+
+/// Whether the database refused a write for contention (a lock, a deadlock,
+/// a serialisation failure) rather than for the data: such a write is
+/// retried, never shown to the client.
+pub fn is_transient(err: &DbErr) -> bool {
+    let text = err.to_string().to_ascii_lowercase();
+    [
+        "database is locked",
+        "database table is locked",
+        "deadlock detected",
+        "could not serialize",
+        "40001",
+        "40p01",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
+}
+
+/// Runs a write, retrying contention failures with a growing pause.
+pub async fn retrying<T, F, Fut>(mut write: F) -> Result<T, DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, DbErr>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match write().await {
+            Err(err) if attempt < ATTEMPTS && is_transient(&err) => {
+                tracing::debug!(error = %err, attempt, "write retried after contention");
+                tokio::time::sleep(Duration::from_millis(5 << attempt.min(7))).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The write path's dependencies.
+#[derive(Clone)]
+pub struct Writer {
+    pub db: DatabaseConnection,
+    pub engine: Arc<Engine>,
+    /// The sanity ceiling of one report value.
+    pub ceiling: i64,
+}
+
+fn refused(refusal: Refused) -> AppError {
+    match refusal {
+        Refused::Rows(rows) => AppError::Rows(rows),
+        Refused::VersionConflict { current } => AppError::VersionConflict { current },
+        Refused::NotFound => AppError::NotFound("report".into()),
+        Refused::ReasonRequired => AppError::bad_input(
+            "reason",
+            "the report is verified: correcting it needs a reason",
+        ),
+    }
+}
+
+impl Writer {
+    async fn directory(&self) -> AppResult<Directory> {
+        let tree = self
+            .engine
+            .snapshot(WARM_UP_WAIT)
+            .await
+            .ok_or(AppError::Unavailable("the rollup engine is still loading"))?;
+        Ok(Directory::load(&self.db, tree, today(), self.ceiling).await?)
+    }
+
+    /// After a committed write: the engine catches up, so reads that follow
+    /// see it. A failure here leaves the write committed; the next write or
+    /// change notice catches up.
+    async fn settle(&self) {
+        if let Err(err) = self.engine.catch_up(&self.db).await {
+            tracing::error!(error = %err, "the rollup engine could not catch up after a write");
+        }
+    }
+
+    async fn finish<T>(&self, result: WriteResult<T>) -> AppResult<T> {
+        match result? {
+            Ok(done) => {
+                self.settle().await;
+                Ok(done)
+            }
+            Err(refusal) => Err(refused(refusal)),
+        }
+    }
+
+    /// Submits a batch of reports: all or nothing.
+    pub async fn submit_reports(&self, rows: &[ReportRow], actor: &str) -> AppResult<Submitted> {
+        let directory = self.directory().await?;
+        let valid = directory
+            .check_reports(rows, |i| i)
+            .map_err(AppError::Rows)?;
+        let positions: Vec<usize> = (0..valid.len()).collect();
+        let result = retrying(|| reports::submit(&self.db, &valid, &positions, actor)).await;
+        self.finish(result).await
+    }
+
+    /// Corrects one report (optimistic concurrency on its version).
+    pub async fn correct_report(
+        &self,
+        correction: &Correction,
+        actor: &str,
+    ) -> AppResult<report::Model> {
+        let directory = self.directory().await?;
+        for (m, value) in correction.values.iter().enumerate() {
+            if let Some(v) = value {
+                let row = directory.check_value_alone(*v);
+                if let Some((code, message)) = row {
+                    return Err(AppError::bad_input(
+                        format!("values.{}", super::validate::FLOW_FIELDS[m]),
+                        format!("{message} ({code})"),
+                    ));
+                }
+            }
+        }
+        let result = retrying(|| reports::correct(&self.db, correction, actor)).await;
+        self.finish(result).await.map(|(m, _)| m)
+    }
+
+    /// Marks a report verified.
+    pub async fn verify_report(
+        &self,
+        report_id: i64,
+        expected_version: Option<i32>,
+        actor: &str,
+    ) -> AppResult<report::Model> {
+        let result =
+            retrying(|| reports::verify(&self.db, report_id, expected_version, actor)).await;
+        self.finish(result).await.map(|(m, _)| m)
+    }
+
+    /// Sets stock values: all or nothing.
+    pub async fn set_stocks(&self, rows: &[StockRow]) -> AppResult<i64> {
+        let directory = self.directory().await?;
+        let valid = directory
+            .check_stocks(rows, |i| i)
+            .map_err(AppError::Rows)?;
+        let version = retrying(|| stocks::set(&self.db, &valid)).await?;
+        self.settle().await;
+        Ok(version)
+    }
+}

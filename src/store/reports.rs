@@ -1,0 +1,567 @@
+//! Reports: the batch upsert, corrections, verification, and their reads.
+//!
+//! Every write here is one transaction that starts by taking the next data
+//! version (see [`super::changes`]) and ends by logging what it changed, so
+//! the rollup engine of every replica can follow.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use entity::report::{self, ReportStatus};
+use entity::report_history::{self, ReportAction};
+use entity::unit;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    Select,
+};
+
+use super::Page;
+use super::changes;
+use crate::engine::apply::{Change, FlowDelta};
+use crate::engine::days::day;
+use crate::ingest::validate::{RowError, ValidReport, codes};
+
+/// Rows per multi-row statement (15 columns: well under SQLite's and
+/// PostgreSQL's limits on bound parameters).
+const CHUNK: usize = 1_000;
+
+/// What a batch did.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The reports of the batch, in the order they were submitted.
+    pub reports: Vec<report::Model>,
+    /// Reports created, corrected (values changed) and left as they were.
+    pub created: usize,
+    pub corrected: usize,
+    pub unchanged: usize,
+    /// The data version the batch produced.
+    pub version: i64,
+}
+
+/// Why a write was refused (nothing was written).
+#[derive(Debug)]
+pub enum Refused {
+    /// Rows that cannot be written, with what is wrong with each.
+    Rows(Vec<RowError>),
+    /// The report's version is not the one the caller expected.
+    VersionConflict { current: i32 },
+    /// No such report.
+    NotFound,
+    /// A verified report's values change only with a reason.
+    ReasonRequired,
+}
+
+/// A write's outcome: done, refused (nothing written), or failed.
+pub type WriteResult<T> = Result<Result<T, Refused>, DbErr>;
+
+fn values(r: &report::Model) -> [i64; 4] {
+    [
+        r.applications_collected,
+        r.cards_issued,
+        r.accounts_activated,
+        r.home_visits,
+    ]
+}
+
+type Key = (i64, NaiveDate, i64, i64);
+
+fn key_of(r: &report::Model) -> Key {
+    (r.unit_id, r.day, r.campaign_slot, r.team_slot)
+}
+
+fn history_row(
+    old: &report::Model,
+    new_values: [i64; 4],
+    version: i32,
+    action: ReportAction,
+    actor: &str,
+    reason: Option<String>,
+    at: chrono::DateTime<Utc>,
+) -> report_history::ActiveModel {
+    let o = values(old);
+    report_history::ActiveModel {
+        report_id: Set(old.id),
+        unit_id: Set(old.unit_id),
+        day: Set(old.day),
+        version: Set(version),
+        action: Set(action),
+        actor: Set(actor.to_owned()),
+        reason: Set(reason),
+        at: Set(at),
+        old_applications_collected: Set(o[0]),
+        old_cards_issued: Set(o[1]),
+        old_accounts_activated: Set(o[2]),
+        old_home_visits: Set(o[3]),
+        new_applications_collected: Set(new_values[0]),
+        new_cards_issued: Set(new_values[1]),
+        new_accounts_activated: Set(new_values[2]),
+        new_home_visits: Set(new_values[3]),
+        ..Default::default()
+    }
+}
+
+fn delta(r: &report::Model, values: [i64; 4]) -> FlowDelta {
+    FlowDelta {
+        unit_id: r.unit_id,
+        day: day(r.day),
+        campaign_id: r.campaign_id,
+        team_id: r.team_id,
+        values,
+    }
+}
+
+/// The existing reports with these keys.
+async fn existing(
+    txn: &DatabaseTransaction,
+    rows: &[ValidReport],
+) -> Result<HashMap<Key, report::Model>, DbErr> {
+    let mut units_by_day: HashMap<NaiveDate, Vec<i64>> = HashMap::new();
+    for r in rows {
+        units_by_day.entry(r.day).or_default().push(r.unit_id);
+    }
+    let mut out = HashMap::with_capacity(rows.len());
+    for (d, mut units) in units_by_day {
+        units.sort_unstable();
+        units.dedup();
+        for chunk in units.chunks(CHUNK) {
+            let found = report::Entity::find()
+                .filter(report::Column::Day.eq(d))
+                .filter(report::Column::UnitId.is_in(chunk.iter().copied()))
+                .all(txn)
+                .await?;
+            out.extend(found.into_iter().map(|r| (key_of(&r), r)));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes a checked batch in one transaction: new reports are created, a
+/// report whose values differ is corrected (its history keeps the old
+/// values), an identical one is left alone. `positions[i]` is how errors
+/// name row `i`.
+pub async fn submit(
+    db: &DatabaseConnection,
+    rows: &[ValidReport],
+    positions: &[usize],
+    actor: &str,
+) -> WriteResult<Submitted> {
+    let (txn, version) = changes::begin_write(db).await?;
+    let now = Utc::now();
+    let found = existing(&txn, rows).await?;
+    let mut change = Change::default();
+    let mut errors = Vec::new();
+    let mut fresh: Vec<report::ActiveModel> = Vec::new();
+    let mut history: Vec<report_history::ActiveModel> = Vec::new();
+    let mut updates: Vec<report::Model> = Vec::new();
+    // Each submitted row's report: an index into `done`, or a new report's key.
+    enum Slot {
+        Known(report::Model),
+        New(Key),
+    }
+    let mut slots = Vec::with_capacity(rows.len());
+    let (mut corrected, mut unchanged) = (0, 0);
+    for (i, r) in rows.iter().enumerate() {
+        let key = (
+            r.unit_id,
+            r.day,
+            r.campaign_id.unwrap_or(0),
+            r.team_id.unwrap_or(0),
+        );
+        match found.get(&key) {
+            Some(old) if values(old) == r.values => {
+                unchanged += 1;
+                slots.push(Slot::Known(old.clone()));
+            }
+            Some(old) => {
+                if old.status == ReportStatus::Verified && r.reason.is_none() {
+                    errors.push(RowError {
+                        row: positions.get(i).copied().unwrap_or(i),
+                        field: "reason".into(),
+                        code: codes::REASON_REQUIRED,
+                        message: "the report is verified: changing it needs a reason".into(),
+                    });
+                    continue;
+                }
+                let version = old.version + 1;
+                history.push(history_row(
+                    old,
+                    r.values,
+                    version,
+                    ReportAction::Corrected,
+                    actor,
+                    r.reason.clone(),
+                    now,
+                ));
+                let o = values(old);
+                change
+                    .flows
+                    .push(delta(old, [0, 1, 2, 3].map(|m| r.values[m] - o[m])));
+                let mut new = old.clone();
+                [
+                    new.applications_collected,
+                    new.cards_issued,
+                    new.accounts_activated,
+                    new.home_visits,
+                ] = r.values;
+                new.version = version;
+                new.status = ReportStatus::Corrected;
+                new.updated_at = now;
+                updates.push(new.clone());
+                corrected += 1;
+                slots.push(Slot::Known(new));
+            }
+            None => {
+                fresh.push(report::ActiveModel {
+                    unit_id: Set(r.unit_id),
+                    day: Set(r.day),
+                    campaign_id: Set(r.campaign_id),
+                    team_id: Set(r.team_id),
+                    campaign_slot: Set(key.2),
+                    team_slot: Set(key.3),
+                    applications_collected: Set(r.values[0]),
+                    cards_issued: Set(r.values[1]),
+                    accounts_activated: Set(r.values[2]),
+                    home_visits: Set(r.values[3]),
+                    status: Set(ReportStatus::Submitted),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    submitted_by: Set(Some(actor.to_owned())),
+                    ..Default::default()
+                });
+                change.flows.push(FlowDelta {
+                    unit_id: r.unit_id,
+                    day: day(r.day),
+                    campaign_id: r.campaign_id,
+                    team_id: r.team_id,
+                    values: r.values,
+                });
+                slots.push(Slot::New(key));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(Err(Refused::Rows(errors)));
+    }
+    for new in &updates {
+        report::Entity::update_many()
+            .col_expr(
+                report::Column::ApplicationsCollected,
+                Expr::value(new.applications_collected),
+            )
+            .col_expr(report::Column::CardsIssued, Expr::value(new.cards_issued))
+            .col_expr(
+                report::Column::AccountsActivated,
+                Expr::value(new.accounts_activated),
+            )
+            .col_expr(report::Column::HomeVisits, Expr::value(new.home_visits))
+            .col_expr(report::Column::Version, Expr::value(new.version))
+            .col_expr(report::Column::Status, Expr::value(new.status))
+            .col_expr(report::Column::UpdatedAt, Expr::value(new.updated_at))
+            .filter(report::Column::Id.eq(new.id))
+            .exec(&txn)
+            .await?;
+    }
+    insert_history(&txn, history).await?;
+    let created = fresh.len();
+    let mut inserted: HashMap<Key, report::Model> = HashMap::with_capacity(created);
+    let mut fresh = fresh.into_iter().peekable();
+    while fresh.peek().is_some() {
+        let chunk: Vec<report::ActiveModel> = fresh.by_ref().take(CHUNK).collect();
+        let models = report::Entity::insert_many(chunk)
+            .exec_with_returning(&txn)
+            .await?;
+        inserted.extend(models.into_iter().map(|m| (key_of(&m), m)));
+    }
+    changes::commit_write(txn, version, &change).await?;
+    let reports = slots
+        .into_iter()
+        .filter_map(|slot| match slot {
+            Slot::Known(m) => Some(m),
+            Slot::New(key) => inserted.remove(&key),
+        })
+        .collect();
+    Ok(Ok(Submitted {
+        reports,
+        created,
+        corrected,
+        unchanged,
+        version,
+    }))
+}
+
+async fn insert_history(
+    txn: &DatabaseTransaction,
+    history: Vec<report_history::ActiveModel>,
+) -> Result<(), DbErr> {
+    let mut history = history.into_iter().peekable();
+    while history.peek().is_some() {
+        let chunk: Vec<_> = history.by_ref().take(CHUNK).collect();
+        report_history::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A correction of one report.
+#[derive(Debug, Clone)]
+pub struct Correction {
+    pub report_id: i64,
+    pub expected_version: i32,
+    /// New values; `None` keeps a value.
+    pub values: [Option<i64>; 4],
+    pub reason: Option<String>,
+}
+
+/// Corrects one report if its version is the expected one. The version
+/// check and the write are one statement (`… WHERE version = expected`),
+/// so of two concurrent corrections exactly one succeeds.
+pub async fn correct(
+    db: &DatabaseConnection,
+    correction: &Correction,
+    actor: &str,
+) -> WriteResult<(report::Model, i64)> {
+    let (txn, version) = changes::begin_write(db).await?;
+    let Some(old) = report::Entity::find_by_id(correction.report_id)
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if old.version != correction.expected_version {
+        return Ok(Err(Refused::VersionConflict {
+            current: old.version,
+        }));
+    }
+    if old.status == ReportStatus::Verified && correction.reason.is_none() {
+        return Ok(Err(Refused::ReasonRequired));
+    }
+    let o = values(&old);
+    let new_values = [0, 1, 2, 3].map(|m| correction.values[m].unwrap_or(o[m]));
+    let now = Utc::now();
+    let next_version = old.version + 1;
+    let updated = report::Entity::update_many()
+        .col_expr(
+            report::Column::ApplicationsCollected,
+            Expr::value(new_values[0]),
+        )
+        .col_expr(report::Column::CardsIssued, Expr::value(new_values[1]))
+        .col_expr(
+            report::Column::AccountsActivated,
+            Expr::value(new_values[2]),
+        )
+        .col_expr(report::Column::HomeVisits, Expr::value(new_values[3]))
+        .col_expr(report::Column::Version, Expr::value(next_version))
+        .col_expr(report::Column::Status, Expr::value(ReportStatus::Corrected))
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(old.id))
+        .filter(report::Column::Version.eq(correction.expected_version))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Ok(Err(Refused::VersionConflict {
+            current: old.version,
+        }));
+    }
+    insert_history(
+        &txn,
+        vec![history_row(
+            &old,
+            new_values,
+            next_version,
+            ReportAction::Corrected,
+            actor,
+            correction.reason.clone(),
+            now,
+        )],
+    )
+    .await?;
+    let change = Change {
+        flows: vec![delta(&old, [0, 1, 2, 3].map(|m| new_values[m] - o[m]))],
+        stock_units: Vec::new(),
+    };
+    changes::commit_write(txn, version, &change).await?;
+    let mut new = old;
+    [
+        new.applications_collected,
+        new.cards_issued,
+        new.accounts_activated,
+        new.home_visits,
+    ] = new_values;
+    new.version = next_version;
+    new.status = ReportStatus::Corrected;
+    new.updated_at = now;
+    Ok(Ok((new, version)))
+}
+
+/// Marks a report verified (its values unchanged), optionally only if its
+/// version is the expected one.
+pub async fn verify(
+    db: &DatabaseConnection,
+    report_id: i64,
+    expected_version: Option<i32>,
+    actor: &str,
+) -> WriteResult<(report::Model, i64)> {
+    let (txn, version) = changes::begin_write(db).await?;
+    let Some(old) = report::Entity::find_by_id(report_id).one(&txn).await? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if expected_version.is_some_and(|v| v != old.version) {
+        return Ok(Err(Refused::VersionConflict {
+            current: old.version,
+        }));
+    }
+    let now = Utc::now();
+    let next_version = old.version + 1;
+    report::Entity::update_many()
+        .col_expr(report::Column::Version, Expr::value(next_version))
+        .col_expr(report::Column::Status, Expr::value(ReportStatus::Verified))
+        .col_expr(report::Column::UpdatedAt, Expr::value(now))
+        .filter(report::Column::Id.eq(old.id))
+        .exec(&txn)
+        .await?;
+    insert_history(
+        &txn,
+        vec![history_row(
+            &old,
+            values(&old),
+            next_version,
+            ReportAction::Verified,
+            actor,
+            None,
+            now,
+        )],
+    )
+    .await?;
+    changes::commit_write(txn, version, &Change::default()).await?;
+    let mut new = old;
+    new.version = next_version;
+    new.status = ReportStatus::Verified;
+    new.updated_at = now;
+    Ok(Ok((new, version)))
+}
+
+/// Reports by id.
+pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<report::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    report::Entity::find()
+        .filter(report::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// The history of these reports, oldest change first.
+pub async fn history_of(
+    db: &DatabaseConnection,
+    report_ids: &[i64],
+) -> Result<Vec<report_history::Model>, DbErr> {
+    if report_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    report_history::Entity::find()
+        .filter(report_history::Column::ReportId.is_in(report_ids.iter().copied()))
+        .order_by_asc(report_history::Column::Id)
+        .all(db)
+        .await
+}
+
+fn subtree_pattern(path: &str) -> LikeExpr {
+    let pattern = format!(
+        "{}%",
+        path.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    LikeExpr::new(pattern).escape('\\')
+}
+
+fn history_query(path: &str, from: NaiveDate, to: NaiveDate) -> Select<report_history::Entity> {
+    report_history::Entity::find()
+        .join(
+            JoinType::InnerJoin,
+            report_history::Entity::belongs_to(unit::Entity)
+                .from(report_history::Column::UnitId)
+                .to(unit::Column::Id)
+                .into(),
+        )
+        .filter(Expr::col((unit::Entity, unit::Column::Path)).like(subtree_pattern(path)))
+        .filter(report_history::Column::Day.between(from, to))
+}
+
+fn reports_query(path: &str, from: NaiveDate, to: NaiveDate) -> Select<report::Entity> {
+    report::Entity::find()
+        .join(JoinType::InnerJoin, report::Relation::Unit.def())
+        .filter(Expr::col((unit::Entity, unit::Column::Path)).like(subtree_pattern(path)))
+        .filter(report::Column::Day.between(from, to))
+}
+
+/// One page of the changes to reports of the subtree at `path` on days
+/// `from..=to`, in the order they were made.
+pub async fn history_in_subtree(
+    db: &impl ConnectionTrait,
+    path: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    page: Page,
+) -> Result<(Vec<report_history::Model>, bool), DbErr> {
+    let mut query = history_query(path, from, to);
+    if let Some(after) = page.after_id {
+        query = query.filter(report_history::Column::Id.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(report_history::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    let has_next = rows.len() > page.first;
+    rows.truncate(page.first);
+    Ok((rows, has_next))
+}
+
+/// How many changes [`history_in_subtree`] pages through.
+pub async fn count_history_in_subtree(
+    db: &impl ConnectionTrait,
+    path: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<u64, DbErr> {
+    history_query(path, from, to).count(db).await
+}
+
+/// One page of the reports of the subtree at `path` on days `from..=to`,
+/// by id.
+pub async fn page_in_subtree(
+    db: &impl ConnectionTrait,
+    path: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    page: Page,
+) -> Result<(Vec<report::Model>, bool), DbErr> {
+    let mut query = reports_query(path, from, to);
+    if let Some(after) = page.after_id {
+        query = query.filter(report::Column::Id.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(report::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    let has_next = rows.len() > page.first;
+    rows.truncate(page.first);
+    Ok((rows, has_next))
+}
+
+/// How many reports [`page_in_subtree`] pages through.
+pub async fn count_in_subtree(
+    db: &impl ConnectionTrait,
+    path: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<u64, DbErr> {
+    reports_query(path, from, to).count(db).await
+}
