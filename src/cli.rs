@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command, Config, GenerateArgs, ServeArgs};
+use crate::config::{Cli, Command, Config, ExportArgs, GenerateArgs, ImportArgs, ServeArgs};
 use crate::{AppState, demo, graphql, serve, store};
 
 /// Runs one command. Errors come back as one line for the terminal.
@@ -18,6 +18,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Serve(args)) => run_serve(cli.database_url, args).await,
         Some(Command::Generate(args)) => run_generate(cli.database_url, args).await,
+        Some(Command::Import(args)) => run_import(cli.database_url, args).await,
+        Some(Command::Export(args)) => run_export(cli.database_url, args).await,
         None => run_serve(cli.database_url, ServeArgs::parse_defaults()).await,
     }
 }
@@ -132,6 +134,141 @@ async fn run_generate(database_url: String, args: GenerateArgs) -> Result<(), St
         done.stock_values,
         (done.reports + done.stock_values) as f64 / seconds
     );
+    Ok(())
+}
+
+async fn run_import(database_url: String, args: ImportArgs) -> Result<(), String> {
+    use std::sync::Arc;
+
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    use crate::engine::build;
+    use crate::ingest::{Directory, csv};
+
+    init_tracing();
+    let started = Instant::now();
+    let db = open(&database_url).await?;
+    let fail = |err: sea_orm::DbErr| format!("cannot import: {}", plain(&err));
+    // Units are reference data compiled into the program: an empty database
+    // gets the 2023 map before anything can refer to it.
+    if store::units::count_all(&db).await.map_err(fail)? == 0 {
+        demo::load(&db, demo::DemoParts::Units, false)
+            .await
+            .map_err(fail)?;
+    }
+    let units = store::engine::units(&db).await.map_err(fail)?;
+    let tree = Arc::new(build::build(units, &[], &[]));
+    let directory = Directory::load(
+        &db,
+        tree,
+        crate::engine::days::today(),
+        args.max_report_value,
+    )
+    .await
+    .map_err(fail)?;
+    let file = std::fs::File::open(&args.file)
+        .map_err(|err| format!("cannot read {}: {err}", args.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template("checking {bar:40} {bytes}/{total_bytes} ({eta} left)")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let checking = bar.clone();
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let checked = tokio::task::spawn_blocking(move || {
+        csv::check(reader, &directory, |bytes| checking.set_position(bytes))
+    })
+    .await
+    .map_err(|err| format!("cannot import: {err}"))?;
+    bar.finish_and_clear();
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err((errors, count)) => {
+            for e in &errors {
+                let field = if e.field.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}:", e.field)
+                };
+                eprintln!("line {}:{field} {} ({})", e.row, e.message, e.code);
+            }
+            if count > errors.len() {
+                eprintln!("… and {} more", count - errors.len());
+            }
+            return Err(format!(
+                "{count} error(s) in {}; nothing was written",
+                args.file.display()
+            ));
+        }
+    };
+    let checked_in = started.elapsed().as_secs_f64();
+    let rows = checked.reports.len() + checked.stocks.len();
+    if args.dry_run {
+        println!(
+            "checked {} lines ({} reports, {} stock lines) in {checked_in:.1} s ({:.0} rows/s); dry run: nothing written",
+            checked.lines,
+            checked.reports.len(),
+            checked.stocks.len(),
+            checked.lines as f64 / checked_in.max(1e-9)
+        );
+        return Ok(());
+    }
+    eprintln!("writing {rows} rows in one transaction");
+    let bar = ProgressBar::new(checked.reports.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("writing {bar:40} {pos}/{len} reports {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let written = store::import::write(&db, &checked.reports, &checked.stocks, &args.actor, &bar)
+        .await
+        .map_err(fail)?;
+    bar.finish_and_clear();
+    match written {
+        Ok(done) => {
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "imported {} lines in {seconds:.1} s ({:.0} rows/s): {} reports created, {} corrected, {} unchanged; {} stock values; data version {}",
+                checked.lines,
+                checked.lines as f64 / seconds.max(1e-9),
+                done.created,
+                done.corrected,
+                done.unchanged,
+                done.stock_values,
+                done.version
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("line {}: {}: {} ({})", e.row, e.field, e.message, e.code);
+            }
+            Err(format!(
+                "{} error(s) in {}; nothing was written",
+                errors.len(),
+                args.file.display()
+            ))
+        }
+    }
+}
+
+async fn run_export(database_url: String, args: ExportArgs) -> Result<(), String> {
+    init_tracing();
+    let db = open(&database_url).await?;
+    let fail = |err: sea_orm::DbErr| format!("cannot export: {}", plain(&err));
+    let lines = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+            crate::ingest::csv::export(&db, std::io::BufWriter::new(file))
+                .await
+                .map_err(fail)?
+        }
+        None => crate::ingest::csv::export(&db, std::io::BufWriter::new(std::io::stdout().lock()))
+            .await
+            .map_err(fail)?,
+    };
+    eprintln!("exported {lines} lines");
     Ok(())
 }
 

@@ -35,6 +35,38 @@ pub enum Command {
     /// Fill an empty database with the national-scale synthetic dataset
     /// (every commune, N days of reports) for benchmarks.
     Generate(GenerateArgs),
+    /// Check a CSV file of reports and stock values, then write all of it
+    /// in one transaction (or nothing, if any line is wrong).
+    Import(ImportArgs),
+    /// Write every stock value and report as CSV (the format `import` reads).
+    Export(ExportArgs),
+}
+
+/// Options of `tiendo import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV file (format in the README).
+    pub file: std::path::PathBuf,
+
+    /// Check every line and print the summary, but write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Sanity ceiling of one report value (as the server's option).
+    #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000)]
+    pub max_report_value: i64,
+
+    /// Who the written reports are attributed to.
+    #[arg(long, default_value = "import")]
+    pub actor: String,
+}
+
+/// Options of `tiendo export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// Options of `tiendo generate`.

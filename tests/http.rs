@@ -88,8 +88,8 @@ db_test!(units, async fn get_runs_a_query_with_variables(app) {
 });
 
 db_test!(units, async fn body_over_the_limit_is_refused(app) {
-    // Given the default body limit of 2 MiB
-    // When a request announcing a 3 MB body is sent (headers only: the
+    // Given the default body limit of 4 MiB (a full 10,000-report batch fits)
+    // When a request announcing a 5 MB body is sent (headers only: the
     // server must refuse it from Content-Length, before reading the body,
     // and a client still writing would see a broken pipe instead)
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -98,7 +98,7 @@ db_test!(units, async fn body_over_the_limit_is_refused(app) {
     let head = format!(
         "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
-        3 * 1024 * 1024
+        5 * 1024 * 1024
     );
     stream.write_all(head.as_bytes()).await.expect("write the head");
     let mut answer = Vec::new();
@@ -107,11 +107,11 @@ db_test!(units, async fn body_over_the_limit_is_refused(app) {
 
     // Then it is refused as 413 Payload Too Large, not served
     let answer = String::from_utf8_lossy(&answer);
-    assert!(answer.starts_with("HTTP/1.1 413"), "a 3 MB body got: {answer}");
+    assert!(answer.starts_with("HTTP/1.1 413"), "a 5 MB body got: {answer}");
 });
 
 db_test!(units, async fn body_under_the_limit_is_served(app) {
-    // Given the default body limit of 2 MiB
+    // Given the default body limit of 4 MiB (a full 10,000-report batch fits)
     // When a valid request of about 1 MB is POSTed
     let padding = "x".repeat(1024 * 1024);
     let body = app

@@ -4,7 +4,7 @@
 //! every row resolved to ids, or every problem of every row (row, field,
 //! code), so a client can fix a whole file in one round.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -270,8 +270,7 @@ impl Directory {
     }
 
     /// Checks a batch of reports: every row resolved, or every problem.
-    /// `first_row` is the position of the first row (0 for a GraphQL batch,
-    /// the line of the first data row for a file).
+    /// `position(i)` names row `i` in errors (its index in a GraphQL batch).
     pub fn check_reports(
         &self,
         rows: &[ReportRow],
@@ -283,97 +282,106 @@ impl Directory {
             HashMap::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             let row = position(i);
-            let before = errors.len();
-            let unit = self.reporting_unit(row, r.level, &r.code, &mut errors);
-            self.check_day(row, "day", r.day, &mut errors);
-            for (m, value) in r.values.iter().enumerate() {
-                self.check_value(row, FLOW_FIELDS[m], *value, &mut errors);
-            }
-            if let Some(c) = r.campaign_id {
-                match self.campaigns.get(&c) {
-                    None => errors.push(RowError {
-                        row,
-                        field: "campaign".into(),
-                        code: codes::UNKNOWN_CAMPAIGN,
-                        message: "no campaign has this ID".into(),
-                    }),
-                    Some(rule) => {
-                        let d = day(r.day);
-                        if d < rule.starts || d > rule.ends {
-                            errors.push(RowError {
-                                row,
-                                field: "day".into(),
-                                code: codes::OUTSIDE_CAMPAIGN,
-                                message: format!("{} is outside the campaign's days", r.day),
-                            });
-                        }
-                        if let (Some(u), Some(scope)) = (unit, rule.scope) {
-                            if !self.tree.is_within(u, scope) {
-                                errors.push(RowError {
-                                    row,
-                                    field: "campaign".into(),
-                                    code: codes::UNIT_OUTSIDE_CAMPAIGN,
-                                    message: "the unit is outside the campaign's scope".into(),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some(t) = r.team_id {
-                match self.teams.get(&t) {
-                    None => errors.push(RowError {
-                        row,
-                        field: "team".into(),
-                        code: codes::UNKNOWN_TEAM,
-                        message: "no team has this ID".into(),
-                    }),
-                    Some(rule) => {
-                        if let Some(u) = unit {
-                            if !rule.reach.iter().any(|a| self.tree.is_within(u, *a)) {
-                                errors.push(RowError {
-                                    row,
-                                    field: "team".into(),
-                                    code: codes::TEAM_OUTSIDE_UNIT,
-                                    message: "the team neither belongs to nor serves a unit above this one".into(),
-                                });
-                            }
-                        }
-                    }
-                }
-            }
-            let Some(u) = unit else { continue };
-            let unit_id = self.tree.unit_id(u);
+            let Some(valid) = self.check_report(row, r, &mut errors) else {
+                continue;
+            };
             let key = (
-                unit_id,
-                r.day,
-                r.campaign_id.unwrap_or(0),
-                r.team_id.unwrap_or(0),
+                valid.unit_id,
+                valid.day,
+                valid.campaign_id.unwrap_or(0),
+                valid.team_id.unwrap_or(0),
             );
             if let Some(first) = seen.insert(key, row) {
-                errors.push(RowError {
-                    row,
-                    field: "unit".into(),
-                    code: codes::DUPLICATE_ROW,
-                    message: format!("the same unit, day, campaign and team as row {first}"),
-                });
+                errors.push(duplicate(row, first));
+                continue;
             }
-            if errors.len() == before {
-                out.push(ValidReport {
-                    unit_id,
-                    day: r.day,
-                    values: r.values,
-                    campaign_id: r.campaign_id,
-                    team_id: r.team_id,
-                    reason: r.reason.clone(),
-                });
-            }
+            out.push(valid);
         }
         if errors.is_empty() {
             Ok(out)
         } else {
             Err(errors)
         }
+    }
+
+    /// Checks one report on its own (a batch also checks for duplicates):
+    /// the row resolved, or its problems added to `errors`.
+    pub fn check_report(
+        &self,
+        row: usize,
+        r: &ReportRow,
+        errors: &mut Vec<RowError>,
+    ) -> Option<ValidReport> {
+        let before = errors.len();
+        let unit = self.reporting_unit(row, r.level, &r.code, errors);
+        self.check_day(row, "day", r.day, errors);
+        for (m, value) in r.values.iter().enumerate() {
+            self.check_value(row, FLOW_FIELDS[m], *value, errors);
+        }
+        if let Some(c) = r.campaign_id {
+            match self.campaigns.get(&c) {
+                None => errors.push(RowError {
+                    row,
+                    field: "campaign".into(),
+                    code: codes::UNKNOWN_CAMPAIGN,
+                    message: "no campaign has this ID".into(),
+                }),
+                Some(rule) => {
+                    let d = day(r.day);
+                    if d < rule.starts || d > rule.ends {
+                        errors.push(RowError {
+                            row,
+                            field: "day".into(),
+                            code: codes::OUTSIDE_CAMPAIGN,
+                            message: format!("{} is outside the campaign's days", r.day),
+                        });
+                    }
+                    if let (Some(u), Some(scope)) = (unit, rule.scope) {
+                        if !self.tree.is_within(u, scope) {
+                            errors.push(RowError {
+                                row,
+                                field: "campaign".into(),
+                                code: codes::UNIT_OUTSIDE_CAMPAIGN,
+                                message: "the unit is outside the campaign's scope".into(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(t) = r.team_id {
+            match self.teams.get(&t) {
+                None => errors.push(RowError {
+                    row,
+                    field: "team".into(),
+                    code: codes::UNKNOWN_TEAM,
+                    message: "no team has this ID".into(),
+                }),
+                Some(rule) => {
+                    if let Some(u) = unit {
+                        if !rule.reach.iter().any(|a| self.tree.is_within(u, *a)) {
+                            errors.push(RowError {
+                                row,
+                                field: "team".into(),
+                                code: codes::TEAM_OUTSIDE_UNIT,
+                                message:
+                                    "the team neither belongs to nor serves a unit above this one"
+                                        .into(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let u = unit?;
+        (errors.len() == before).then(|| ValidReport {
+            unit_id: self.tree.unit_id(u),
+            day: r.day,
+            values: r.values,
+            campaign_id: r.campaign_id,
+            team_id: r.team_id,
+            reason: r.reason.clone(),
+        })
     }
 
     /// Checks stock values: every row resolved, or every problem.
@@ -384,7 +392,7 @@ impl Directory {
     ) -> Result<Vec<ValidStock>, Vec<RowError>> {
         let mut errors = Vec::new();
         let mut out = Vec::with_capacity(rows.len());
-        let mut seen: HashSet<(i64, NaiveDate)> = HashSet::new();
+        let mut seen: HashMap<(i64, NaiveDate), usize> = HashMap::new();
         for (i, r) in rows.iter().enumerate() {
             let row = position(i);
             let before = errors.len();
@@ -404,13 +412,8 @@ impl Directory {
             }
             let Some(u) = unit else { continue };
             let unit_id = self.tree.unit_id(u);
-            if !seen.insert((unit_id, r.from)) {
-                errors.push(RowError {
-                    row,
-                    field: "unit".into(),
-                    code: codes::DUPLICATE_ROW,
-                    message: "the same unit and day appear twice".into(),
-                });
+            if let Some(first) = seen.insert((unit_id, r.from), row) {
+                errors.push(duplicate(row, first));
             }
             if errors.len() == before {
                 out.push(ValidStock {
@@ -425,5 +428,15 @@ impl Directory {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// The error of a row that repeats the key of an earlier one.
+pub fn duplicate(row: usize, first: usize) -> RowError {
+    RowError {
+        row,
+        field: "unit".into(),
+        code: codes::DUPLICATE_ROW,
+        message: format!("the same unit, day, campaign and team as row {first}"),
     }
 }

@@ -7,6 +7,7 @@
 pub mod campaigns;
 pub mod changes;
 pub mod engine;
+pub mod import;
 pub mod page;
 pub mod reports;
 pub mod stocks;
