@@ -7,6 +7,7 @@ mod m20261125_000001_create_units;
 mod m20261125_000002_create_campaigns_and_teams;
 mod m20261125_000003_create_reports_and_stocks;
 mod m20261125_000004_create_history_and_changes;
+mod m20261125_000005_lean_report_indexes;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_campaigns_and_teams::Migration),
             Box::new(m20261125_000003_create_reports_and_stocks::Migration),
             Box::new(m20261125_000004_create_history_and_changes::Migration),
+            Box::new(m20261125_000005_lean_report_indexes::Migration),
         ]
     }
 }

@@ -105,6 +105,7 @@ pub async fn write(
     actor: &str,
     bar: &ProgressBar,
 ) -> Result<Result<Imported, Vec<RowError>>, DbErr> {
+    let started = std::time::Instant::now();
     let backend = db.get_database_backend();
     let mut tx = match backend {
         DbBackend::Sqlite => Tx::Sqlite(
@@ -172,14 +173,27 @@ pub async fn write(
     }
     bar.set_message("merging");
 
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "import staged");
+    // Existing reports with a key of the file, once: the three statements
+    // after it touch only those.
     let key = "r.unit_id = s.unit_id AND r.day = s.day AND r.campaign_slot = s.campaign_slot \
                AND r.team_slot = s.team_slot";
-    let differs = "(r.applications_collected <> s.a OR r.cards_issued <> s.c \
-                   OR r.accounts_activated <> s.ac OR r.home_visits <> s.h)";
+    let as_table = if backend == DbBackend::Postgres {
+        "CREATE TEMP TABLE import_matched ON COMMIT DROP AS"
+    } else {
+        "DROP TABLE IF EXISTS import_matched; CREATE TEMP TABLE import_matched AS"
+    };
+    tx.exec(&format!(
+        "{as_table} SELECT s.line, s.a, s.c, s.ac, s.h, r.id, r.unit_id, r.day, r.version, \
+         r.status, r.applications_collected AS oa, r.cards_issued AS oc, \
+         r.accounts_activated AS oac, r.home_visits AS oh \
+         FROM import_reports s JOIN reports r ON {key}"
+    ))
+    .await?;
+    let differs = "(oa <> a OR oc <> c OR oac <> ac OR oh <> h)";
     let verified = tx
         .numbers(&format!(
-            "SELECT s.line FROM import_reports s JOIN reports r ON {key} \
-             WHERE r.status = 'verified' AND {differs} ORDER BY s.line"
+            "SELECT line FROM import_matched WHERE status = 'verified' AND {differs} ORDER BY line"
         ))
         .await?;
     if !verified.is_empty() {
@@ -200,32 +214,45 @@ pub async fn write(
         "INSERT INTO report_history (report_id, unit_id, day, version, action, actor, reason, at, \
          old_applications_collected, old_cards_issued, old_accounts_activated, old_home_visits, \
          new_applications_collected, new_cards_issued, new_accounts_activated, new_home_visits) \
-         SELECT r.id, r.unit_id, r.day, r.version + 1, 'corrected', {actor}, NULL, {now}, \
-         r.applications_collected, r.cards_issued, r.accounts_activated, r.home_visits, \
-         s.a, s.c, s.ac, s.h FROM import_reports s JOIN reports r ON {key} WHERE {differs}"
+         SELECT id, unit_id, day, version + 1, 'corrected', {actor}, NULL, {now}, \
+         oa, oc, oac, oh, a, c, ac, h FROM import_matched WHERE {differs}"
     ))
     .await?;
     let corrected = tx
         .exec(&format!(
-            "UPDATE reports SET applications_collected = s.a, cards_issued = s.c, \
-             accounts_activated = s.ac, home_visits = s.h, version = reports.version + 1, \
-             status = 'corrected', updated_at = {now} FROM import_reports s \
-             WHERE reports.unit_id = s.unit_id AND reports.day = s.day \
-             AND reports.campaign_slot = s.campaign_slot AND reports.team_slot = s.team_slot \
-             AND (reports.applications_collected <> s.a OR reports.cards_issued <> s.c \
-             OR reports.accounts_activated <> s.ac OR reports.home_visits <> s.h)"
+            "UPDATE reports SET applications_collected = m.a, cards_issued = m.c, \
+             accounts_activated = m.ac, home_visits = m.h, version = reports.version + 1, \
+             status = 'corrected', updated_at = {now} FROM import_matched m \
+             WHERE reports.id = m.id AND (m.oa <> m.a OR m.oc <> m.c OR m.oac <> m.ac OR m.oh <> m.h)"
         ))
         .await?;
+    let matched = tx.numbers("SELECT COUNT(*) FROM import_matched").await?;
+    let matched = matched.first().copied().unwrap_or(0) as u64;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        matched,
+        corrected,
+        "import matched"
+    );
+    let only_new = if matched == 0 {
+        String::new()
+    } else {
+        format!(" WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE {key})")
+    };
     let created = tx
         .exec(&format!(
             "INSERT INTO reports (unit_id, day, campaign_id, team_id, campaign_slot, team_slot, \
              applications_collected, cards_issued, accounts_activated, home_visits, status, \
              version, created_at, updated_at, submitted_by) \
              SELECT s.unit_id, s.day, s.campaign_id, s.team_id, s.campaign_slot, s.team_slot, \
-             s.a, s.c, s.ac, s.h, 'submitted', 1, {now}, {now}, {actor} FROM import_reports s \
-             WHERE NOT EXISTS (SELECT 1 FROM reports r WHERE {key})"
+             s.a, s.c, s.ac, s.h, 'submitted', 1, {now}, {now}, {actor} FROM import_reports s{only_new}"
         ))
         .await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        created,
+        "import inserted"
+    );
 
     let mut stock_values = 0;
     if !stock_rows.is_empty() {
@@ -270,10 +297,17 @@ pub async fn write(
     if backend == DbBackend::Postgres {
         tx.exec(&format!("NOTIFY {CHANNEL}, '{version}'")).await?;
     } else {
-        tx.exec("DROP TABLE IF EXISTS import_reports; DROP TABLE IF EXISTS import_stocks")
-            .await?;
+        tx.exec(
+            "DROP TABLE IF EXISTS import_reports; DROP TABLE IF EXISTS import_stocks; \
+             DROP TABLE IF EXISTS import_matched",
+        )
+        .await?;
     }
     tx.commit().await?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "import committed"
+    );
     Ok(Ok(Imported {
         created,
         corrected,
