@@ -37,7 +37,11 @@ pub struct Query(
 
 /// The mutation root: every domain's mutations, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(report::ReportMutation);
+pub struct Mutation(
+    report::ReportMutation,
+    campaign::CampaignMutation,
+    team::TeamMutation,
+);
 
 /// The executable schema.
 pub type TiendoSchema = Schema<Query, Mutation, EmptySubscription>;

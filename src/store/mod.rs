@@ -9,6 +9,7 @@ pub mod changes;
 pub mod engine;
 pub mod import;
 pub mod page;
+pub mod planning;
 pub mod reports;
 pub mod stocks;
 pub mod teams;

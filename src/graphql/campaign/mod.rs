@@ -2,6 +2,9 @@
 //! targets, and the programmes they belong to.
 
 pub mod loader;
+pub mod mutation;
+
+pub use mutation::CampaignMutation;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::{campaign, campaign_target};

@@ -1,6 +1,9 @@
 //! `Team`: desks, mobile teams, task forces and reinforcements.
 
 pub mod loader;
+pub mod mutation;
+
+pub use mutation::TeamMutation;
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::team::Model;
