@@ -60,6 +60,13 @@ fn summary(name: &str, mut times: Vec<Duration>) {
 
 #[tokio::main]
 async fn main() {
+    // `RUST_LOG=tiendo=debug` shows where each submission's time goes.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .try_init();
     let Ok(url) = std::env::var("TIENDO_BENCH_DATABASE_URL") else {
         eprintln!("set TIENDO_BENCH_DATABASE_URL to a database filled by `tiendo generate`");
         return;

@@ -112,13 +112,24 @@ impl Writer {
 
     /// Submits a batch of reports: all or nothing.
     pub async fn submit_reports(&self, rows: &[ReportRow], actor: &str) -> AppResult<Submitted> {
+        let started = std::time::Instant::now();
         let directory = self.directory().await?;
         let valid = directory
             .check_reports(rows, |i| i)
             .map_err(AppError::Rows)?;
+        let checked = started.elapsed();
         let positions: Vec<usize> = (0..valid.len()).collect();
         let result = retrying(|| reports::submit(&self.db, &valid, &positions, actor)).await;
-        self.finish(result).await
+        let written = started.elapsed();
+        let done = self.finish(result).await;
+        tracing::debug!(
+            rows = rows.len(),
+            check_ms = checked.as_secs_f64() * 1e3,
+            write_ms = (written - checked).as_secs_f64() * 1e3,
+            engine_ms = (started.elapsed() - written).as_secs_f64() * 1e3,
+            "reports submitted"
+        );
+        done
     }
 
     /// Corrects one report (optimistic concurrency on its version).
