@@ -116,15 +116,12 @@ async fn main() {
             value
         }
     };
-    let check = |day: NaiveDate, expected: i64| {
-        let post = post.clone();
-        async move {
-            let v = post(json!({ "query": CHECK, "variables": { "day": day.to_string() } })).await;
-            assert_eq!(
-                v["data"]["unit"]["rollup"]["cardsIssued"], expected,
-                "rollup of {day}"
-            );
-        }
+    let check = move |day: NaiveDate, expected: i64| async move {
+        let v = post(json!({ "query": CHECK, "variables": { "day": day.to_string() } })).await;
+        assert_eq!(
+            v["data"]["unit"]["rollup"]["cardsIssued"], expected,
+            "rollup of {day}"
+        );
     };
 
     println!("database: {}", url.split('@').next_back().unwrap_or(&url));

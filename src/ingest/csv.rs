@@ -477,7 +477,6 @@ pub async fn export(db: &DatabaseConnection, output: impl Write) -> Result<u64, 
         }
         other => return Err(DbErr::Custom(format!("unsupported database {other:?}"))),
     }
-    drop(write_report);
     writer
         .flush()
         .map_err(|e| DbErr::Custom(format!("writing the CSV: {e}")))?;
