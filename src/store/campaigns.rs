@@ -1,7 +1,6 @@
 //! Reads of campaigns and their targets.
 
-use entity::{campaign, campaign_target, unit};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use entity::{campaign, campaign_target};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait, Select,
@@ -22,17 +21,9 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<campaign
 
 /// Campaigns whose scope unit is the unit with `path` or below it.
 fn in_subtree(path: &str) -> Select<campaign::Entity> {
-    let pattern = format!(
-        "{}%",
-        path.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
     campaign::Entity::find()
         .join(JoinType::InnerJoin, campaign::Relation::ScopeUnit.def())
-        .filter(
-            Expr::col((unit::Entity, unit::Column::Path)).like(LikeExpr::new(pattern).escape('\\')),
-        )
+        .filter(super::page::in_subtree_of(path))
 }
 
 /// One page of the campaigns run in the subtree at `path`, by id.
@@ -41,18 +32,7 @@ pub async fn page_in_subtree(
     path: &str,
     page: Page,
 ) -> Result<(Vec<campaign::Model>, bool), DbErr> {
-    let mut query = in_subtree(path);
-    if let Some(after) = page.after_id {
-        query = query.filter(campaign::Column::Id.gt(after));
-    }
-    let mut rows = query
-        .order_by_asc(campaign::Column::Id)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    let has_next = rows.len() > page.first;
-    rows.truncate(page.first);
-    Ok((rows, has_next))
+    super::page::fetch(db, in_subtree(path), campaign::Column::Id, page).await
 }
 
 /// How many campaigns are run in the subtree at `path`.

@@ -1,5 +1,10 @@
 //! Keyset pagination: a page is "the first N rows whose id is above X".
 
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -30,6 +35,46 @@ impl Page {
     pub fn fetch_limit(&self) -> u64 {
         self.first as u64 + 1
     }
+}
+
+/// Fetches one page of `query` in `id` order: the rows and whether more
+/// follow.
+pub async fn fetch<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    mut query: Select<E>,
+    id: E::Column,
+    page: Page,
+) -> Result<(Vec<E::Model>, bool), DbErr> {
+    if let Some(after) = page.after_id {
+        query = query.filter(id.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?;
+    let has_next = rows.len() > page.first;
+    rows.truncate(page.first);
+    Ok((rows, has_next))
+}
+
+/// Escapes LIKE wildcards so text matches literally (with `\` as escape).
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `units.path LIKE 'path%'`: the unit at `path` and every unit below it
+/// (for queries joined to `units`).
+pub fn in_subtree_of(path: &str) -> SimpleExpr {
+    Expr::col((entity::unit::Entity, entity::unit::Column::Path))
+        .like(LikeExpr::new(format!("{}%", escape_like(path))).escape('\\'))
 }
 
 #[cfg(test)]

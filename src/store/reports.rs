@@ -10,7 +10,7 @@ use chrono::{NaiveDate, Utc};
 use entity::report::{self, ReportStatus};
 use entity::report_history::{self, ReportAction};
 use entity::unit;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
@@ -470,16 +470,6 @@ pub async fn history_of(
         .await
 }
 
-fn subtree_pattern(path: &str) -> LikeExpr {
-    let pattern = format!(
-        "{}%",
-        path.replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
-    LikeExpr::new(pattern).escape('\\')
-}
-
 fn history_query(path: &str, from: NaiveDate, to: NaiveDate) -> Select<report_history::Entity> {
     report_history::Entity::find()
         .join(
@@ -489,14 +479,14 @@ fn history_query(path: &str, from: NaiveDate, to: NaiveDate) -> Select<report_hi
                 .to(unit::Column::Id)
                 .into(),
         )
-        .filter(Expr::col((unit::Entity, unit::Column::Path)).like(subtree_pattern(path)))
+        .filter(super::page::in_subtree_of(path))
         .filter(report_history::Column::Day.between(from, to))
 }
 
 fn reports_query(path: &str, from: NaiveDate, to: NaiveDate) -> Select<report::Entity> {
     report::Entity::find()
         .join(JoinType::InnerJoin, report::Relation::Unit.def())
-        .filter(Expr::col((unit::Entity, unit::Column::Path)).like(subtree_pattern(path)))
+        .filter(super::page::in_subtree_of(path))
         .filter(report::Column::Day.between(from, to))
 }
 
@@ -509,18 +499,13 @@ pub async fn history_in_subtree(
     to: NaiveDate,
     page: Page,
 ) -> Result<(Vec<report_history::Model>, bool), DbErr> {
-    let mut query = history_query(path, from, to);
-    if let Some(after) = page.after_id {
-        query = query.filter(report_history::Column::Id.gt(after));
-    }
-    let mut rows = query
-        .order_by_asc(report_history::Column::Id)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    let has_next = rows.len() > page.first;
-    rows.truncate(page.first);
-    Ok((rows, has_next))
+    super::page::fetch(
+        db,
+        history_query(path, from, to),
+        report_history::Column::Id,
+        page,
+    )
+    .await
 }
 
 /// How many changes [`history_in_subtree`] pages through.
@@ -542,18 +527,7 @@ pub async fn page_in_subtree(
     to: NaiveDate,
     page: Page,
 ) -> Result<(Vec<report::Model>, bool), DbErr> {
-    let mut query = reports_query(path, from, to);
-    if let Some(after) = page.after_id {
-        query = query.filter(report::Column::Id.gt(after));
-    }
-    let mut rows = query
-        .order_by_asc(report::Column::Id)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    let has_next = rows.len() > page.first;
-    rows.truncate(page.first);
-    Ok((rows, has_next))
+    super::page::fetch(db, reports_query(path, from, to), report::Column::Id, page).await
 }
 
 /// How many reports [`page_in_subtree`] pages through.

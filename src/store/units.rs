@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::Page;
+use super::page::escape_like;
 
 /// Units by id, in no particular order.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Model>, DbErr> {
@@ -101,18 +102,6 @@ impl UnitFilter {
         }
         cond
     }
-}
-
-/// Escapes LIKE wildcards so user text matches literally.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// One page of the units matching `filter`, ordered by id (which orders by
