@@ -87,6 +87,10 @@ impl Engine {
         };
         let pending = changes::since(db, snapshot.version()).await?;
         for (version, logged) in pending {
+            if version <= snapshot.version() {
+                // A rebuild earlier in this loop read past this entry.
+                continue;
+            }
             let next = match logged {
                 Logged::Rebuild => None,
                 Logged::Delta(change) => {
@@ -110,10 +114,6 @@ impl Engine {
                 return Ok(());
             };
             snapshot = now;
-            if snapshot.version() > version {
-                // A rebuild read past this entry; skip what it covers.
-                continue;
-            }
         }
         Ok(())
     }
