@@ -238,31 +238,46 @@ impl FlowSeries {
     /// This series with `daily` added day by day (a day absent here is
     /// added: it now has a report).
     pub(crate) fn merged(&self, daily: &Daily<FLOWS>) -> FlowSeries {
-        let mut out_days = Vec::with_capacity(self.days.len() + daily.len());
-        let mut out_prefix = Vec::with_capacity(self.days.len() + daily.len());
-        let mut running = [0i64; FLOWS];
+        let mut running = self
+            .last_day()
+            .map_or([0; FLOWS], |_| self.through(Day::MAX));
+        // New days after the last one (a day's reports as they come in):
+        // share the series and append.
+        if daily
+            .keys()
+            .next()
+            .is_some_and(|first| self.last_day().is_none_or(|last| last < *first))
+        {
+            let mut out = self.clone();
+            for (d, values) in daily {
+                add(&mut running, values);
+                out.push(*d, running);
+            }
+            return out;
+        }
+        let mut out = FlowSeries::default();
+        running = [0i64; FLOWS];
         let mut previous = [0i64; FLOWS];
         let mut extra = daily.iter().peekable();
-        let mut i = 0;
+        let mut held = self.iter().peekable();
         loop {
-            let here = self.days.get(i).copied();
+            let here = held.peek().map(|(d, _)| *d);
             let there = extra.peek().map(|(d, _)| **d);
-            let (d, mut values) = match (here, there) {
+            let (d, values) = match (here, there) {
                 (None, None) => break,
-                (Some(a), Some(b)) if b < a => {
-                    let (d, v) = extra
-                        .next()
-                        .map(|(d, v)| (*d, *v))
-                        .unwrap_or((b, [0; FLOWS]));
-                    (d, v)
-                }
+                (Some(a), Some(b)) if b < a => match extra.next() {
+                    Some((d, v)) => (*d, *v),
+                    None => break,
+                },
                 (Some(a), _) => {
+                    let Some((_, prefix)) = held.next() else {
+                        break;
+                    };
                     let mut own = [0i64; FLOWS];
                     for k in 0..FLOWS {
-                        own[k] = self.prefix[i][k] - previous[k];
+                        own[k] = prefix[k] - previous[k];
                     }
-                    previous = self.prefix[i];
-                    i += 1;
+                    previous = prefix;
                     if there == Some(a) {
                         if let Some((_, v)) = extra.next() {
                             add(&mut own, v);
@@ -270,23 +285,15 @@ impl FlowSeries {
                     }
                     (a, own)
                 }
-                (None, Some(b)) => {
-                    let (d, v) = extra
-                        .next()
-                        .map(|(d, v)| (*d, *v))
-                        .unwrap_or((b, [0; FLOWS]));
-                    (d, v)
-                }
+                (None, Some(_)) => match extra.next() {
+                    Some((d, v)) => (*d, *v),
+                    None => break,
+                },
             };
             add(&mut running, &values);
-            values = running;
-            out_days.push(d);
-            out_prefix.push(values);
+            out.push(d, running);
         }
-        FlowSeries {
-            days: out_days,
-            prefix: out_prefix,
-        }
+        out
     }
 }
 

@@ -307,9 +307,9 @@ fn subtree_flows(s: &Snapshot, own: &mut [FlowSeries]) -> Vec<FlowSeries> {
     let n = s.units.len();
     let (mut first, mut last) = (Day::MAX, Day::MIN);
     for series in own.iter() {
-        if let (Some(a), Some(b)) = (series.days.first(), series.days.last()) {
-            first = first.min(*a);
-            last = last.max(*b);
+        if let (Some(a), Some(b)) = (series.first_day(), series.last_day()) {
+            first = first.min(a);
+            last = last.max(b);
         }
     }
     let mut out: Vec<FlowSeries> = vec![FlowSeries::default(); n];
@@ -324,13 +324,13 @@ fn subtree_flows(s: &Snapshot, own: &mut [FlowSeries]) -> Vec<FlowSeries> {
             for member in s.subtree(u) {
                 let series = &own[*member as usize];
                 let mut previous = [0i64; FLOWS];
-                for (k, d) in series.days.iter().enumerate() {
+                for (d, prefix) in series.iter() {
                     let slot = &mut dense[(d - first) as usize];
                     for (m, value) in slot.0.iter_mut().enumerate() {
-                        *value += series.prefix[k][m] - previous[m];
+                        *value += prefix[m] - previous[m];
                     }
                     slot.1 += 1;
-                    previous = series.prefix[k];
+                    previous = prefix;
                 }
             }
             let daily: Vec<(Day, [i64; FLOWS])> = dense
@@ -365,11 +365,8 @@ pub(crate) fn first_complete_from(
     let flows = &s.flows[u as usize];
     let stocks = &s.stocks[u as usize];
     let mut candidates: Vec<Day> = flows
-        .days()
-        .iter()
-        .chain(stocks.days())
-        .copied()
-        .filter(|d| *d >= from)
+        .days_from(from)
+        .chain(stocks.days().iter().copied().filter(|d| *d >= from))
         .collect();
     if from != Day::MIN {
         candidates.push(from);

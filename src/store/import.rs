@@ -208,7 +208,7 @@ pub async fn write(
             })
             .collect()));
     }
-    let now = format!("'{}'", Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f+00:00"));
+    let now = super::reports::timestamp_literal(Utc::now());
     let actor = super::super::demo::bulk::quote(actor);
     tx.exec(&format!(
         "INSERT INTO report_history (report_id, unit_id, day, version, action, actor, reason, at, \
