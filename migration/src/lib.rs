@@ -8,6 +8,7 @@ mod m20261125_000002_create_campaigns_and_teams;
 mod m20261125_000003_create_reports_and_stocks;
 mod m20261125_000004_create_history_and_changes;
 mod m20261125_000005_lean_report_indexes;
+mod m20261125_000006_day_first_report_key;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_reports_and_stocks::Migration),
             Box::new(m20261125_000004_create_history_and_changes::Migration),
             Box::new(m20261125_000005_lean_report_indexes::Migration),
+            Box::new(m20261125_000006_day_first_report_key::Migration),
         ]
     }
 }
