@@ -71,7 +71,17 @@ async fn main() {
     };
     let db = tiendo::store::connect(&url).await.expect("connect");
     tiendo::store::migrate(&db).await.expect("migrate");
-    let state = tiendo::AppState::new(db.clone(), tiendo::Config::for_tests(url.clone()));
+    let mut config = tiendo::Config::for_tests(url.clone());
+    // Budgets are measured elsewhere: here one client sends everything.
+    config.serve.access.key_budget = u64::MAX / 8;
+    config.serve.access.key_refill = u64::MAX / 8;
+    config.serve.access.anonymous_budget = u64::MAX / 8;
+    config.serve.access.anonymous_refill = u64::MAX / 8;
+    let state = tiendo::AppState::new(db.clone(), config);
+    let (admin_key, _) =
+        tiendo::access::keys::issue(&db, tiendo::access::Role::Admin, None, "bench", false)
+            .await
+            .expect("an admin key");
     let started = Instant::now();
     state.engine.rebuild(&db).await.expect("build the engine");
     let warm = started.elapsed();
@@ -86,19 +96,24 @@ async fn main() {
     println!("engine built in {:.2} s", warm.as_secs_f64());
     println!("| document | median ms | p90 ms | p99 ms | bytes |");
     println!("| --- | --- | --- | --- | --- |");
-    for (name, document) in [
-        ("{ __typename }", "{ __typename }"),
-        ("Ranking (63 provinces)", RANKING),
-        ("Drill (one province)", DRILL),
-        ("Series (a year by week)", SERIES),
-        ("Country drill (63 × 705)", COUNTRY),
+    for (name, document, key) in [
+        ("{ __typename }", "{ __typename }", Some(&admin_key)),
+        ("Ranking (63 provinces)", RANKING, Some(&admin_key)),
+        ("Ranking (63 provinces), no key", RANKING, None),
+        ("Drill (one province)", DRILL, Some(&admin_key)),
+        ("Series (a year by week)", SERIES, Some(&admin_key)),
+        ("Country drill (63 × 705)", COUNTRY, Some(&admin_key)),
     ] {
         let body = json!({ "query": document });
         let mut times = Vec::with_capacity(REQUESTS);
         let mut bytes = 0;
         for i in 0..WARM_UP + REQUESTS {
             let t = Instant::now();
-            let response = client.post(&base).json(&body).send().await.expect("send");
+            let mut request = client.post(&base).json(&body);
+            if let Some(key) = key {
+                request = request.bearer_auth(key);
+            }
+            let response = request.send().await.expect("send");
             let text = response.text().await.expect("body");
             let elapsed = t.elapsed();
             if i == 0 {

@@ -75,7 +75,13 @@ async fn main() {
     tiendo::store::migrate(&db).await.expect("migrate");
     let mut config = tiendo::Config::for_tests(url.clone());
     config.serve.limits.max_batch_rows = 11_000;
+    config.serve.access.key_budget = u64::MAX / 8;
+    config.serve.access.key_refill = u64::MAX / 8;
     let state = tiendo::AppState::new(db.clone(), config);
+    let (admin_key, _) =
+        tiendo::access::keys::issue(&db, tiendo::access::Role::Admin, None, "bench", false)
+            .await
+            .expect("an admin key");
     state.engine.rebuild(&db).await.expect("build the engine");
     let snapshot = state
         .engine
@@ -97,9 +103,11 @@ async fn main() {
     let post = |body: Value| {
         let client = client.clone();
         let base = base.clone();
+        let key = admin_key.clone();
         async move {
             let text = client
                 .post(&base)
+                .bearer_auth(key)
                 .json(&body)
                 .send()
                 .await

@@ -6,7 +6,10 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command, Config, ExportArgs, GenerateArgs, ImportArgs, ServeArgs};
+use crate::config::{
+    Cli, Command, Config, DocumentsCommand, ExportArgs, GenerateArgs, ImportArgs, KeysCommand,
+    ServeArgs,
+};
 use crate::{AppState, demo, graphql, serve, store};
 
 /// Runs one command. Errors come back as one line for the terminal.
@@ -20,6 +23,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Generate(args)) => run_generate(cli.database_url, args).await,
         Some(Command::Import(args)) => run_import(cli.database_url, args).await,
         Some(Command::Export(args)) => run_export(cli.database_url, args).await,
+        Some(Command::Keys(command)) => run_keys(cli.database_url, command).await,
+        Some(Command::Documents(command)) => run_documents(cli.database_url, command).await,
         None => run_serve(cli.database_url, ServeArgs::parse_defaults()).await,
     }
 }
@@ -293,6 +298,138 @@ async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// `tiendo keys create|list|revoke`.
+async fn run_keys(database_url: String, command: KeysCommand) -> Result<(), String> {
+    use crate::access::{Role, keys};
+    let db = open(&database_url).await?;
+    let failed = |err: sea_orm::DbErr| format!("database error: {}", plain(&err));
+    match command {
+        KeysCommand::Create(args) => {
+            let role = Role::parse(&args.role).ok_or_else(|| {
+                format!(
+                    "unknown role `{}` (ADMIN, OFFICER, VIEWER, PARTNER)",
+                    args.role
+                )
+            })?;
+            let unit = match &args.unit {
+                Some(text) => {
+                    let (level, code) = text.split_once(':').ok_or_else(|| {
+                        format!("--unit takes LEVEL:CODE, e.g. province:42; got `{text}`")
+                    })?;
+                    let level = entity::unit::UnitLevel::parse(&level.to_ascii_lowercase())
+                        .ok_or_else(|| format!("unknown level `{level}`"))?;
+                    let code = code.trim_start_matches('0');
+                    let code = if code.is_empty() { "0" } else { code };
+                    Some(
+                        store::units::by_level_code(&db, level, code)
+                            .await
+                            .map_err(failed)?
+                            .ok_or_else(|| format!("no unit {text}"))?,
+                    )
+                }
+                None => None,
+            };
+            match (role, &unit) {
+                (Role::Admin, Some(_)) => return Err("an ADMIN key has no --unit".into()),
+                (Role::Officer | Role::Viewer, None) => {
+                    return Err(format!(
+                        "a {} key needs --unit LEVEL:CODE",
+                        args.role.to_ascii_uppercase()
+                    ));
+                }
+                _ => {}
+            }
+            let key = keys::generate().map_err(|err| format!("no randomness: {err}"))?;
+            let name = args.name.clone().unwrap_or_else(|| {
+                format!(
+                    "{}{}",
+                    role.as_str(),
+                    unit.as_ref()
+                        .map_or(String::new(), |u| format!(" {}", u.name))
+                )
+            });
+            let stored = store::access::create_key(
+                &db,
+                store::access::NewKey {
+                    name,
+                    prefix: keys::display_prefix(&key),
+                    hash: keys::hash(&key),
+                    role: role.stored().ok_or("a key needs a role")?,
+                    unit_id: unit.as_ref().map(|u| u.id),
+                    allow_list_only: args.allow_list_only,
+                    budget_points: args.budget,
+                    refill_per_second: args.refill,
+                },
+            )
+            .await
+            .map_err(failed)?;
+            eprintln!(
+                "created key {} ({}, {}{}); it is shown once:",
+                stored.id,
+                stored.name,
+                role.as_str().to_ascii_uppercase(),
+                unit.as_ref()
+                    .map_or(String::new(), |u| format!(" of {}", u.name))
+            );
+            println!("{key}");
+            Ok(())
+        }
+        KeysCommand::List => {
+            for key in store::access::keys(&db).await.map_err(failed)? {
+                println!(
+                    "{}\t{}…\t{}\t{}\t{}\t{}",
+                    key.id,
+                    key.prefix,
+                    Role::from(key.role).as_str().to_ascii_uppercase(),
+                    key.unit_id.map_or("-".to_owned(), |u| u.to_string()),
+                    if key.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
+                    key.name
+                );
+            }
+            Ok(())
+        }
+        KeysCommand::Revoke { id } => {
+            if store::access::revoke_key(&db, id).await.map_err(failed)? {
+                println!("revoked key {id}");
+                Ok(())
+            } else {
+                Err(format!("no active key {id}"))
+            }
+        }
+    }
+}
+
+/// `tiendo documents register|list`.
+async fn run_documents(database_url: String, command: DocumentsCommand) -> Result<(), String> {
+    let db = open(&database_url).await?;
+    let failed = |err: sea_orm::DbErr| format!("database error: {}", plain(&err));
+    match command {
+        DocumentsCommand::Register { file, name } => {
+            let document = std::fs::read_to_string(&file)
+                .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+            async_graphql::parser::parse_query(&document)
+                .map_err(|err| format!("{} is not a GraphQL document: {err}", file.display()))?;
+            let hash = crate::access::documents::hash(&document);
+            let name = name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()));
+            store::access::register_document(&db, &hash, &document, name, "cli")
+                .await
+                .map_err(failed)?;
+            println!("{hash}");
+            Ok(())
+        }
+        DocumentsCommand::List => {
+            for doc in store::access::documents(&db).await.map_err(failed)? {
+                println!("{}\t{}", doc.hash, doc.name.unwrap_or_default());
+            }
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,66 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every stock value and report as CSV (the format `import` reads).
     Export(ExportArgs),
+    /// Create, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Register trusted documents (the allow-list and persisted queries).
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+/// `tiendo keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; the key itself is printed once, as the last line.
+    Create(KeyCreateArgs),
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by id: it stops working at once on this replica's
+    /// database, within 5 seconds on every running server.
+    Revoke {
+        /// The key's id (see `keys list`).
+        id: i64,
+    },
+}
+
+/// Options of `tiendo keys create`.
+#[derive(Debug, Clone, Args)]
+pub struct KeyCreateArgs {
+    /// ADMIN, OFFICER, VIEWER or PARTNER.
+    #[arg(long)]
+    pub role: String,
+    /// The root of the key's scope, as LEVEL:CODE (e.g. province:42);
+    /// required for OFFICER and VIEWER, optional for PARTNER, none for ADMIN.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Who holds the key (shown in history and the audit log).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Only registered documents run with this key.
+    #[arg(long)]
+    pub allow_list_only: bool,
+    /// The key's own budget in points (default: the server's).
+    #[arg(long)]
+    pub budget: Option<i64>,
+    /// Points given back per second (default: the server's).
+    #[arg(long)]
+    pub refill: Option<i64>,
+}
+
+/// `tiendo documents …`.
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// Register the GraphQL document in FILE; prints its sha256 hash.
+    Register {
+        /// A file holding one GraphQL document.
+        file: std::path::PathBuf,
+        /// A name for people (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List registered documents.
+    List,
 }
 
 /// Options of `tiendo import`.
@@ -102,6 +162,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub limits: Limits,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 impl Default for ServeArgs {
@@ -111,6 +174,101 @@ impl Default for ServeArgs {
             no_demo: false,
             no_response_cache: false,
             limits: Limits::default(),
+            access: AccessArgs::default(),
+        }
+    }
+}
+
+/// Who may call, and what a caller may spend.
+#[derive(Debug, Clone, Args)]
+pub struct AccessArgs {
+    /// Production mode: introspection and field suggestions off for PARTNER keys.
+    #[arg(long, env = "TIENDO_PRODUCTION")]
+    pub production: bool,
+
+    /// Refuse requests without an API key (`UNAUTHENTICATED`).
+    #[arg(long, env = "TIENDO_NO_ANONYMOUS")]
+    pub no_anonymous: bool,
+
+    /// The finest level a request without a key sees (ministry, province,
+    /// district, commune); it never sees reports or their history.
+    #[arg(long, env = "TIENDO_ANONYMOUS_LEVEL", default_value = "province", value_parser = parse_level)]
+    pub anonymous_level: entity::unit::UnitLevel,
+
+    /// Requests without a key run only registered documents.
+    #[arg(long, env = "TIENDO_ANONYMOUS_ALLOW_LIST")]
+    pub anonymous_allow_list: bool,
+
+    /// Budget of a caller without a key (per client address): points, and
+    /// points given back per second.
+    #[arg(long, env = "TIENDO_ANONYMOUS_BUDGET", default_value_t = 10_000)]
+    pub anonymous_budget: u64,
+    #[arg(long, env = "TIENDO_ANONYMOUS_REFILL", default_value_t = 1_000)]
+    pub anonymous_refill: u64,
+
+    /// Budget of a key that sets none: points, and points given back per second.
+    #[arg(long, env = "TIENDO_KEY_BUDGET", default_value_t = 60_000)]
+    pub key_budget: u64,
+    #[arg(long, env = "TIENDO_KEY_REFILL", default_value_t = 6_000)]
+    pub key_refill: u64,
+
+    /// Replicas serving behind one address: each keeps 1/N of every budget,
+    /// so a caller spreading requests over them spends what is published.
+    #[arg(long, env = "TIENDO_BUDGET_REPLICAS", default_value_t = 1)]
+    pub budget_replicas: u64,
+
+    /// Browser origins allowed to call the API (CORS); none by default.
+    #[arg(
+        long = "cors-origin",
+        env = "TIENDO_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+}
+
+fn parse_level(text: &str) -> Result<entity::unit::UnitLevel, String> {
+    entity::unit::UnitLevel::parse(&text.to_ascii_lowercase())
+        .ok_or_else(|| format!("unknown level `{text}` (ministry, province, district, commune)"))
+}
+
+impl Default for AccessArgs {
+    fn default() -> Self {
+        AccessArgs {
+            production: false,
+            no_anonymous: false,
+            anonymous_level: entity::unit::UnitLevel::Province,
+            anonymous_allow_list: false,
+            anonymous_budget: 10_000,
+            anonymous_refill: 1_000,
+            key_budget: 60_000,
+            key_refill: 6_000,
+            budget_replicas: 1,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+impl AccessArgs {
+    /// The settings the access layer works with.
+    pub fn settings(&self) -> crate::access::AccessSettings {
+        use crate::access::budget::Allowance;
+        crate::access::AccessSettings {
+            production: self.production,
+            anonymous: !self.no_anonymous,
+            anonymous_finest: self.anonymous_level,
+            anonymous_introspection: !self.production,
+            anonymous_allow_list_only: self.anonymous_allow_list,
+            anonymous_budget: Allowance {
+                points: self.anonymous_budget,
+                per_second: self.anonymous_refill,
+            }
+            .per_replica(self.budget_replicas),
+            key_budget: Allowance {
+                points: self.key_budget,
+                per_second: self.key_refill,
+            }
+            .per_replica(self.budget_replicas),
+            budget_replicas: self.budget_replicas,
         }
     }
 }
@@ -142,6 +300,27 @@ pub struct Limits {
     /// larger values are refused as `VALUE_TOO_LARGE`.
     #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000)]
     pub max_report_value: i64,
+
+    /// Most nodes one request may touch (connections multiply down each
+    /// path, as GitHub counts them).
+    #[arg(long, env = "TIENDO_MAX_NODES", default_value_t = 50_000)]
+    pub max_nodes: u64,
+
+    /// Most aliased fields in one document.
+    #[arg(long, env = "TIENDO_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+
+    /// Most directives in one document.
+    #[arg(long, env = "TIENDO_MAX_DIRECTIVES", default_value_t = 20)]
+    pub max_directives: usize,
+
+    /// Most operations in one batched request (a JSON array of requests).
+    #[arg(long, env = "TIENDO_MAX_BATCH_OPERATIONS", default_value_t = 10)]
+    pub max_batch_operations: usize,
+
+    /// Longest a query may run, in milliseconds (`TIMEOUT`).
+    #[arg(long, env = "TIENDO_QUERY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub query_timeout_ms: u64,
 }
 
 impl Default for Limits {
@@ -153,6 +332,11 @@ impl Default for Limits {
             max_body_bytes: 4 * 1024 * 1024,
             max_batch_rows: 10_000,
             max_report_value: 100_000,
+            max_nodes: 50_000,
+            max_aliases: 30,
+            max_directives: 20,
+            max_batch_operations: 10,
+            query_timeout_ms: 10_000,
         }
     }
 }

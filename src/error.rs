@@ -33,6 +33,16 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// Something failed inside the server; details are in its log only.
     pub const INTERNAL: &str = "INTERNAL";
+    /// The query ran longer than the configured timeout.
+    pub const TIMEOUT: &str = "TIMEOUT";
+    /// A persisted query's hash is unknown: send the query with it.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// The caller runs only registered documents, and this one is not.
+    pub const DOCUMENT_NOT_ALLOWED: &str = "DOCUMENT_NOT_ALLOWED";
+    /// The HTTP request itself is wrong (content type, body, query string).
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// A mutation sent with `GET`.
+    pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
 }
 
 /// At most this many row errors are listed in one response (the count is
@@ -56,6 +66,11 @@ pub enum AppError {
     },
     /// → `NOT_FOUND`: what was looked for.
     NotFound(String),
+    /// → `FORBIDDEN`: the caller may not see or do this (the message names
+    /// nothing outside the caller's scope).
+    Forbidden(String),
+    /// → `UNAUTHENTICATED`: this needs a (valid) API key.
+    Unauthenticated(String),
     /// → `NOT_IMPLEMENTED`: a contract field whose computation comes later.
     NotImplemented(&'static str),
     /// → `UNAVAILABLE`: not ready yet (the engine is warming up).
@@ -96,6 +111,8 @@ impl AppError {
             AppError::BadInput { .. } | AppError::Rows(_) => codes::BAD_USER_INPUT,
             AppError::VersionConflict { .. } => codes::VERSION_CONFLICT,
             AppError::NotFound(_) => codes::NOT_FOUND,
+            AppError::Forbidden(_) => codes::FORBIDDEN,
+            AppError::Unauthenticated(_) => codes::UNAUTHENTICATED,
             AppError::NotImplemented(_) => codes::NOT_IMPLEMENTED,
             AppError::Unavailable(_) => codes::UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => codes::INTERNAL,
@@ -117,6 +134,8 @@ impl AppError {
                 "the object changed since you read it (its version is now {current}); re-read and retry"
             ),
             AppError::NotFound(what) => format!("{what} not found"),
+            AppError::Forbidden(why) => format!("forbidden: {why}"),
+            AppError::Unauthenticated(why) => format!("unauthenticated: {why}"),
             AppError::NotImplemented(what) => format!("{what} is not implemented yet"),
             AppError::Unavailable(why) => format!("unavailable: {why}; retry shortly"),
             AppError::Database(err) => {

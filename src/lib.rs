@@ -5,6 +5,8 @@
 //! Data flows one way, and nothing below knows about anything above it:
 //!
 //! - [`http`]: the router, GraphQL over HTTP, GraphiQL, `/healthz`.
+//! - [`access`]: API keys, roles and scopes, the cost model and budgets,
+//!   trusted documents, the audit log.
 //! - [`graphql`]: schema roots and one module per type (unit, campaign,
 //!   team, catalog), each with its loaders; Relay connections and node IDs.
 //! - [`engine`]: the rollup engine: flows and stocks in memory, periods,
@@ -17,6 +19,7 @@
 //! an already-bound listener and a shutdown future ([`serve`]), so tests bind
 //! port 0 and stop it when they are done.
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -49,17 +52,21 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The rollup engine (current snapshot of the numbers).
     pub engine: Arc<engine::Engine>,
+    /// Keys, budgets and trusted documents of this replica.
+    pub access: Arc<access::AccessState>,
 }
 
 impl AppState {
     /// State for a server over `db` configured by `config`.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let schema = build_schema(db.clone(), &config.serve.limits);
+        let access = Arc::new(access::AccessState::new(config.serve.access.settings()));
+        let schema = build_schema(db.clone(), &config.serve.limits, access.budgets.clone());
         AppState {
             db,
             schema,
             config: Arc::new(config),
             engine: engine::Engine::new(),
+            access,
         }
     }
 }
@@ -106,7 +113,10 @@ pub async fn serve(
         engine.follow(db).await;
     });
     let _stop_following = AbortOnDrop(follower);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

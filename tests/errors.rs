@@ -34,10 +34,12 @@ db_test!(units, async fn first_above_the_page_limit_is_bad_input(app) {
         .post(r#"{ country { children(first: 100) { totalCount } } }"#, json!({}))
         .await;
 
-    // Then 101 is refused as BAD_USER_INPUT on `first`, and 100 is served
+    // Then 101 is refused as BAD_USER_INPUT on `first` before anything
+    // runs (the cost model reads the document first), and 100 is served
     let error = single_error(&too_many, "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["argument"], "first");
-    assert_eq!(error["path"], json!(["country", "children"]));
+    assert!(error["message"].as_str().is_some_and(|m| m.contains("children")), "{error}");
+    assert!(too_many["data"].is_null(), "{too_many}");
     assert_eq!(error_codes(&at_limit), Vec::<String>::new(), "{at_limit}");
     assert_eq!(at_limit["data"]["country"]["children"]["totalCount"], 63);
 });

@@ -64,7 +64,8 @@ db_test!(units, async fn get_runs_a_query(app) {
     // Then the query runs and the answer is JSON
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("JSON body");
-    assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
+    assert_eq!(body["data"], json!({ "__typename": "Query" }));
+    assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 1, "{body}");
 });
 
 db_test!(units, async fn get_runs_a_query_with_variables(app) {
@@ -84,7 +85,8 @@ db_test!(units, async fn get_runs_a_query_with_variables(app) {
     // Then the query runs with them
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("JSON body");
-    assert_eq!(body, json!({ "data": { "unit": { "name": "Tỉnh Hà Tĩnh" } } }));
+    assert_eq!(body["data"], json!({ "unit": { "name": "Tỉnh Hà Tĩnh" } }));
+    assert!(body.get("errors").is_none(), "{body}");
 });
 
 db_test!(units, async fn body_over_the_limit_is_refused(app) {
@@ -119,5 +121,6 @@ db_test!(units, async fn body_under_the_limit_is_served(app) {
         .await;
 
     // Then it is served
-    assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
+    assert_eq!(body["data"], json!({ "__typename": "Query" }));
+    assert!(body.get("errors").is_none(), "{body}");
 });

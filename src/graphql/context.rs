@@ -4,6 +4,7 @@ use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
 use super::Loaders;
+use crate::access::{Caller, Scope};
 use crate::config::Limits;
 
 /// `ctx.db()`, `ctx.loaders()`, `ctx.limits()`.
@@ -14,6 +15,12 @@ pub trait ContextExt {
     fn loaders(&self) -> &Loaders;
     /// The configured query limits.
     fn limits(&self) -> &Limits;
+    /// Who is calling (attached by the HTTP layer to every request).
+    fn caller(&self) -> &Caller;
+    /// What the caller may see.
+    fn scope(&self) -> &Scope {
+        &self.caller().scope
+    }
 }
 
 // The schema builder and the HTTP handler always attach these, so a missing
@@ -30,5 +37,9 @@ impl ContextExt for Context<'_> {
 
     fn limits(&self) -> &Limits {
         self.data_unchecked::<Limits>()
+    }
+
+    fn caller(&self) -> &Caller {
+        self.data_unchecked::<Caller>()
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_graphql::dataloader::DataLoader;
 use sea_orm::DatabaseConnection;
 
+use crate::access::Scope;
 use crate::engine::{Engine, Snapshot};
 use crate::error::AppError;
 
@@ -85,11 +86,13 @@ pub struct Loaders {
     pub snapshot: Arc<SnapshotCell>,
     pub rollups: DataLoader<RollupLoader>,
     pub ranks: DataLoader<RankLoader>,
+    /// What the request's caller may see.
+    pub scope: Scope,
 }
 
 impl Loaders {
     /// A fresh set of loaders for one request.
-    pub fn new(db: &DatabaseConnection, engine: &Arc<Engine>) -> Self {
+    pub fn new(db: &DatabaseConnection, engine: &Arc<Engine>, scope: Scope) -> Self {
         fn make<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
             DataLoader::new(loader, tokio::spawn)
         }
@@ -98,6 +101,7 @@ impl Loaders {
             cell: std::sync::Mutex::new(None),
         });
         Loaders {
+            scope,
             rollups: make(RollupLoader(snapshot.clone())),
             ranks: make(RankLoader(snapshot.clone())),
             snapshot,

@@ -3,6 +3,7 @@
 //! Resolvers build no SQL: they call [`crate::store`] (through the per-request
 //! loaders that sit beside each type) and wrap the rows in output types.
 
+pub mod access;
 pub mod campaign;
 pub mod catalog;
 pub mod connection;
@@ -33,6 +34,7 @@ pub struct Query(
     node::NodeQuery,
     catalog::CatalogQuery,
     ranking::RankingQuery,
+    access::AccessQuery,
 );
 
 /// The mutation root: every domain's mutations, merged.
@@ -41,6 +43,7 @@ pub struct Mutation(
     report::ReportMutation,
     campaign::CampaignMutation,
     team::TeamMutation,
+    access::AccessMutation,
 );
 
 /// The executable schema.
@@ -48,12 +51,25 @@ pub type TiendoSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits; `db` is shared by every request.
 /// Per-request data (the loaders) is attached by the HTTP layer.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    limits: &Limits,
+    budgets: std::sync::Arc<crate::access::budget::Budgets>,
+) -> TiendoSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(limits.clone())
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
+        .extension(crate::access::extension::AccessExtension {
+            limits: crate::access::cost::CostLimits {
+                max_page: limits.max_page_size as u64,
+                max_nodes: limits.max_nodes,
+                max_aliases: limits.max_aliases,
+                max_directives: limits.max_directives,
+            },
+            budgets,
+        })
         .finish()
 }
 

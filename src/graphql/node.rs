@@ -8,6 +8,7 @@ use super::ids::{self, NodeType};
 use super::report::Report;
 use super::team::Team;
 use super::unit::Unit;
+use super::unit::check_unit_id;
 use crate::error::AppError;
 
 /// An object with a global ID, refetchable through `node(id:)`.
@@ -31,26 +32,34 @@ pub struct NodeQuery;
 async fn fetch(ctx: &Context<'_>, id: &ID, argument: &str) -> Result<Option<Node>> {
     let loaders = ctx.loaders();
     let node = match ids::decode(id, argument)? {
-        (NodeType::Unit, n) => loaders
-            .units
-            .load_one(n)
-            .await?
-            .map(|m| Node::Unit(Unit(m))),
-        (NodeType::Campaign, n) => loaders
-            .campaigns
-            .load_one(n)
-            .await?
-            .map(|m| Node::Campaign(Campaign(m))),
-        (NodeType::Team, n) => loaders
-            .teams
-            .load_one(n)
-            .await?
-            .map(|m| Node::Team(Team(m))),
-        (NodeType::Report, n) => loaders
-            .reports
-            .load_one(n)
-            .await?
-            .map(|m| Node::Report(Report(m))),
+        (NodeType::Unit, n) => match loaders.units.load_one(n).await? {
+            Some(m) => Some(Node::Unit(Unit::visible(ctx, m)?)),
+            None => None,
+        },
+        (NodeType::Campaign, n) => match loaders.campaigns.load_one(n).await? {
+            Some(m) => {
+                check_unit_id(ctx, m.scope_unit_id).await?;
+                Some(Node::Campaign(Campaign(m)))
+            }
+            None => None,
+        },
+        (NodeType::Team, n) => match loaders.teams.load_one(n).await? {
+            Some(m) => {
+                check_unit_id(ctx, m.unit_id).await?;
+                Some(Node::Team(Team(m)))
+            }
+            None => None,
+        },
+        (NodeType::Report, n) => {
+            ctx.scope().check_reports()?;
+            match loaders.reports.load_one(n).await? {
+                Some(m) => {
+                    check_unit_id(ctx, m.unit_id).await?;
+                    Some(Node::Report(Report(m)))
+                }
+                None => None,
+            }
+        }
     };
     Ok(node)
 }

@@ -1,43 +1,176 @@
 //! HTTP: the router, GraphQL over HTTP, GraphiQL and the health check.
+//!
+//! GraphQL over HTTP follows the GraphQL-over-HTTP specification:
+//!
+//! - `POST /graphql` takes `application/json` (one request, or a batch as a
+//!   JSON array of at most `--max-batch-operations`). Any other content
+//!   type — among them the three a browser may send cross-site without a
+//!   CORS preflight — is refused with 415, so no mutation can ride on a
+//!   CORS "simple request" (CSRF).
+//! - `GET /graphql?query=…` runs queries only; a mutation → 405.
+//! - A client that accepts `application/graphql-response+json` gets it,
+//!   with the status codes the specification gives: 200 when the request
+//!   was executed (even with field errors), 4xx when it was not (parse,
+//!   validation, cost refusal). A client that accepts only
+//!   `application/json` gets 200 for every request that was well-formed
+//!   HTTP. In both, an unusable key is 401, a spent budget 429 with
+//!   `Retry-After`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request as HttpRequest, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response as HttpResponse};
 use axum::routing::get;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
-use crate::error::codes;
+use crate::access::budget::Holder;
+use crate::access::extension::RequestMeta;
+use crate::access::{Caller, audit, documents};
+use crate::error::{AppError, codes};
 use crate::graphql::Loaders;
+
+/// The media type of the GraphQL-over-HTTP specification.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.serve.limits.max_body_bytes;
-    Router::new()
+    let cors = cors(&state.config.serve.access.cors_origins);
+    let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .layer(TraceLayer::new_for_http());
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router.with_state(state)
+}
+
+/// CORS for the configured origins (none: no CORS headers at all, so
+/// browsers keep other sites from reading responses).
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+        .max_age(Duration::from_secs(600));
+    Some(if origins.iter().any(|o| o == "*") {
+        layer.allow_origin(AllowOrigin::any())
+    } else {
+        let list: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        layer.allow_origin(list)
+    })
+}
+
+/// How the client wants the response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// `application/graphql-response+json`, with its status codes.
+    GraphqlResponse,
+    /// `application/json`: 200 for every well-formed request.
+    Json,
+}
+
+fn media(headers: &HeaderMap) -> Media {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains(GRAPHQL_RESPONSE) {
+        Media::GraphqlResponse
+    } else {
+        Media::Json
+    }
+}
+
+fn error_with_code(message: impl Into<String>, code: &str) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    error.extensions = Some(extensions);
+    error
+}
+
+/// A response that ran nothing: one error, with its status.
+fn refused(status: StatusCode, media: Media, error: ServerError) -> HttpResponse {
+    let response = Response::from_errors(vec![error]);
+    let status = match (media, status) {
+        // Media-independent statuses: authentication, rate, method, type.
+        (
+            _,
+            StatusCode::UNAUTHORIZED
+            | StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::FORBIDDEN,
+        ) => status,
+        (Media::Json, _) => StatusCode::OK,
+        (Media::GraphqlResponse, status) => status,
+    };
+    let mut http = json_response(status, media, &BatchResponse::Single(response));
+    if status == StatusCode::UNAUTHORIZED {
+        http.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"tiendo\""),
+        );
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        http.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    http
+}
+
+fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> HttpResponse {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let content_type = match media {
+        Media::GraphqlResponse => GRAPHQL_RESPONSE,
+        Media::Json => "application/json",
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        bytes,
+    )
+        .into_response()
+}
+
+fn client_address(request: &HttpRequest) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0)
 }
 
 /// `GET /graphql`: GraphiQL for a browser, a query for anyone else.
-async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
-    let has_query = request
-        .uri()
-        .query()
-        .is_some_and(|q| q.split('&').any(|pair| pair.starts_with("query=")));
-    let wants_html = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
+async fn graphql_get(State(state): State<AppState>, request: HttpRequest) -> HttpResponse {
+    let query_string = request.uri().query().unwrap_or("").to_owned();
+    let has_query = query_string
+        .split('&')
+        .any(|pair| pair.starts_with("query=") || pair.starts_with("extensions="));
+    let headers = request.headers().clone();
+    let media = media(&headers);
     if !has_query {
+        let wants_html = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"));
         return if wants_html {
             Html(
                 GraphiQLSource::build()
@@ -54,26 +187,337 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
                 .into_response()
         };
     }
-    match GraphQLRequest::<GraphQLRejection>::from_request(request, &state).await {
-        Ok(request) => execute(&state, request).await.into_response(),
-        Err(rejection) => rejection.into_response(),
-    }
+    let address = client_address(&request);
+    let graphql = match async_graphql::http::parse_query_string(&query_string) {
+        Ok(request) => request,
+        Err(err) => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                media,
+                error_with_code(format!("bad query string: {err}"), codes::BAD_REQUEST),
+            );
+        }
+    };
+    run(
+        &state,
+        &headers,
+        address,
+        BatchRequest::Single(graphql),
+        true,
+    )
+    .await
 }
 
 /// `POST /graphql`.
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    execute(&state, request).await
+async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> HttpResponse {
+    let headers = request.headers().clone();
+    let media = media(&headers);
+    let address = client_address(&request);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" {
+        return refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            error_with_code(
+                "POST /graphql takes `Content-Type: application/json`",
+                codes::BAD_REQUEST,
+            ),
+        );
+    }
+    let body: Bytes = match axum::body::to_bytes(request.into_body(), usize::MAX).await {
+        Ok(body) => body,
+        Err(_) => {
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                error_with_code(
+                    format!(
+                        "the request body is larger than {} bytes",
+                        state.config.serve.limits.max_body_bytes
+                    ),
+                    codes::BAD_REQUEST,
+                ),
+            );
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                media,
+                error_with_code(
+                    format!("the body is not a GraphQL request in JSON: {err}"),
+                    codes::BAD_REQUEST,
+                ),
+            );
+        }
+    };
+    run(&state, &headers, address, batch, false).await
 }
 
-async fn execute(state: &AppState, request: GraphQLRequest) -> GraphQLResponse {
+/// Authenticates, then runs every request of the batch.
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    address: Option<SocketAddr>,
+    batch: BatchRequest,
+    via_get: bool,
+) -> HttpResponse {
+    let media = media(headers);
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = match state.access.caller(&state.db, authorization).await {
+        Ok(caller) => caller,
+        Err(err) => {
+            let status = match err {
+                AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            return refused(
+                status,
+                media,
+                error_with_code(err.client_message(), err.code()),
+            );
+        }
+    };
+    let holder = match caller.key_id {
+        Some(id) => Some(Holder::Key(id)),
+        None => address.map(|a| Holder::Address(a.ip())),
+    };
+    match batch {
+        BatchRequest::Single(request) => {
+            let (status, response, retry) =
+                one(state, &caller, holder, request, via_get, media).await;
+            let mut http = json_response(status, media, &BatchResponse::Single(response));
+            if let Some(retry) = retry {
+                http.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            }
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                http.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            http
+        }
+        BatchRequest::Batch(requests) => {
+            let max = state.config.serve.limits.max_batch_operations;
+            if requests.len() > max {
+                return refused(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    error_with_code(
+                        format!(
+                            "a batch may hold at most {max} operations; this one has {}",
+                            requests.len()
+                        ),
+                        codes::QUERY_TOO_COMPLEX,
+                    ),
+                );
+            }
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                let (_, response, _) = one(state, &caller, holder, request, via_get, media).await;
+                responses.push(response);
+            }
+            json_response(StatusCode::OK, media, &BatchResponse::Batch(responses))
+        }
+    }
+}
+
+/// The status a response gets: 200 once executed, else by its first error.
+fn status_of(response: &Response, media: Media) -> (StatusCode, Option<u64>) {
+    let first = response.errors.first();
+    let code = first
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|ext| ext.get("code"))
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        });
+    let retry = first
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|ext| ext.get("retryAfterSeconds"))
+        .and_then(|v| match v {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        });
+    // Executed: no error, or an error of a field (it has a path); errors
+    // without a path refused the request before it ran.
+    let executed = response.errors.is_empty()
+        || response.errors.iter().any(|e| !e.path.is_empty())
+        || !matches!(response.data, async_graphql::Value::Null);
+    if executed {
+        return (StatusCode::OK, None);
+    }
+    match code.as_deref() {
+        Some(codes::RATE_LIMITED) => (StatusCode::TOO_MANY_REQUESTS, retry),
+        Some(codes::UNAUTHENTICATED) => (StatusCode::UNAUTHORIZED, None),
+        Some(codes::FORBIDDEN) | Some(codes::DOCUMENT_NOT_ALLOWED) => (StatusCode::FORBIDDEN, None),
+        Some(codes::METHOD_NOT_ALLOWED) => (StatusCode::METHOD_NOT_ALLOWED, None),
+        _ if media == Media::Json => (StatusCode::OK, None),
+        Some(codes::TIMEOUT) => (StatusCode::SERVICE_UNAVAILABLE, None),
+        Some(codes::INTERNAL) => (StatusCode::INTERNAL_SERVER_ERROR, None),
+        _ => (StatusCode::BAD_REQUEST, None),
+    }
+}
+
+/// Runs one GraphQL request for `caller`.
+async fn one(
+    state: &AppState,
+    caller: &Caller,
+    holder: Option<Holder>,
+    mut request: Request,
+    via_get: bool,
+    media: Media,
+) -> (StatusCode, Response, Option<u64>) {
+    let finish = |response: Response| {
+        let (status, retry) = status_of(&response, media);
+        (status, response, retry)
+    };
+    // Persisted queries (APQ) and the allow-list.
+    if let Err(error) = resolve_document(state, caller, &mut request).await {
+        return finish(Response::from_errors(vec![error]));
+    }
+    // GET runs queries only.
+    if via_get && is_mutation(&request) {
+        return finish(Response::from_errors(vec![error_with_code(
+            "mutations need POST",
+            codes::METHOD_NOT_ALLOWED,
+        )]));
+    }
+    let introspection = caller.may_introspect(&state.access.settings);
+    if !introspection {
+        request = request.disable_introspection();
+    }
+    let meta = Arc::new(RequestMeta {
+        operation_name: request.operation_name.clone(),
+        holder,
+        ..RequestMeta::default()
+    });
+    let variables = request.variables.clone();
+    let operation_name = request.operation_name.clone();
     let request = request
-        .into_inner()
-        .data(Loaders::new(&state.db, &state.engine));
-    let mut response = state.schema.execute(request).await;
+        .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
+        .data(caller.clone())
+        .data(meta.clone());
+    let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
+    let execution = state.schema.execute(request);
+    let mut response = match tokio::time::timeout(timeout, execution).await {
+        Ok(response) => response,
+        Err(_) => Response::from_errors(vec![error_with_code(
+            format!("the request ran longer than {} ms", timeout.as_millis()),
+            codes::TIMEOUT,
+        )]),
+    };
     for error in &mut response.errors {
         classify(error);
+        if !introspection {
+            strip_suggestions(error);
+        }
     }
-    response.into()
+    if let Some(estimate) = meta.estimate().filter(|e| e.mutation) {
+        let record = audit::record(
+            caller,
+            operation_name
+                .as_deref()
+                .or(estimate.operation_name.as_deref()),
+            &estimate.root_fields,
+            &variables,
+            response.errors.is_empty(),
+        );
+        if let Err(err) = crate::store::access::record_audit(&state.db, record).await {
+            tracing::error!(error = %err, "could not record a mutation in the audit log");
+        }
+    }
+    finish(response)
+}
+
+/// Whether the request's operation is a mutation (a document that does
+/// not parse is not: execution reports it).
+fn is_mutation(request: &Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    crate::access::cost::operation(&document, request.operation_name.as_deref())
+        .is_some_and(|op| op.ty == async_graphql::parser::types::OperationType::Mutation)
+}
+
+/// Fills in a persisted query's document, and enforces the allow-list.
+async fn resolve_document(
+    state: &AppState,
+    caller: &Caller,
+    request: &mut Request,
+) -> Result<(), ServerError> {
+    let docs = &state.access.documents;
+    let persisted = request
+        .extensions
+        .get("persistedQuery")
+        .and_then(|v| match v {
+            async_graphql::Value::Object(o) => o.get("sha256Hash").cloned(),
+            _ => None,
+        })
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        });
+    let internal = |err: sea_orm::DbErr| {
+        tracing::error!(error = %err, "document lookup failed");
+        error_with_code("internal error", codes::INTERNAL)
+    };
+    if let Some(hash) = &persisted {
+        if request.query.trim().is_empty() {
+            match docs.lookup(&state.db, hash).await.map_err(internal)? {
+                Some(document) => request.query = document,
+                None => {
+                    return Err(error_with_code(
+                        "PersistedQueryNotFound",
+                        documents::PERSISTED_QUERY_NOT_FOUND,
+                    ));
+                }
+            }
+        } else if documents::hash(&request.query) != *hash {
+            return Err(error_with_code(
+                "the query does not match its sha256Hash",
+                codes::BAD_USER_INPUT,
+            ));
+        } else if !caller.allow_list_only {
+            docs.remember_apq(hash, &request.query);
+        }
+    }
+    if caller.allow_list_only {
+        let hash = persisted.unwrap_or_else(|| documents::hash(&request.query));
+        if docs
+            .registered(&state.db, &hash)
+            .await
+            .map_err(internal)?
+            .is_none()
+        {
+            return Err(error_with_code(
+                "this key runs only registered documents, and this one is not registered",
+                codes::DOCUMENT_NOT_ALLOWED,
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Drops "Did you mean …?" from validation messages (for callers who may
+/// not explore the schema).
+fn strip_suggestions(error: &mut ServerError) {
+    if let Some(at) = error.message.find(" Did you mean") {
+        error.message.truncate(at);
+    }
 }
 
 /// Gives a stable `extensions.code` to the errors async-graphql raises

@@ -11,6 +11,7 @@ use entity::report;
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::validate::{Directory, ReportRow, StockRow};
+use crate::access::Scope;
 use crate::engine::Engine;
 use crate::engine::days::today;
 use crate::error::{AppError, AppResult};
@@ -67,6 +68,8 @@ pub struct Writer {
     pub engine: Arc<Engine>,
     /// The sanity ceiling of one report value.
     pub ceiling: i64,
+    /// The units the caller may write (the scope of its key).
+    pub scope: Scope,
 }
 
 fn refused(refusal: Refused) -> AppError {
@@ -110,6 +113,21 @@ impl Writer {
         }
     }
 
+    /// `FORBIDDEN` unless the report's unit is in the caller's scope (an
+    /// unknown report passes: the write says `NOT_FOUND`).
+    async fn check_report_scope(&self, directory: &Directory, report_id: i64) -> AppResult<()> {
+        if self.scope.is_everything() {
+            return Ok(());
+        }
+        let found = reports::by_ids(&self.db, &[report_id]).await?;
+        match found.first() {
+            Some(report) if !self.scope.permits_id(directory.tree(), report.unit_id) => Err(
+                AppError::Forbidden("the report is for a unit outside your scope".into()),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Submits a batch of reports: all or nothing.
     pub async fn submit_reports(&self, rows: &[ReportRow], actor: &str) -> AppResult<Submitted> {
         let started = std::time::Instant::now();
@@ -117,6 +135,8 @@ impl Writer {
         let valid = directory
             .check_reports(rows, |i| i)
             .map_err(AppError::Rows)?;
+        self.scope
+            .check_rows(directory.tree(), valid.iter().map(|r| r.unit_id))?;
         let checked = started.elapsed();
         let positions: Vec<usize> = (0..valid.len()).collect();
         let result = retrying(|| reports::submit(&self.db, &valid, &positions, actor)).await;
@@ -139,6 +159,8 @@ impl Writer {
         actor: &str,
     ) -> AppResult<report::Model> {
         let directory = self.directory().await?;
+        self.check_report_scope(&directory, correction.report_id)
+            .await?;
         for (m, value) in correction.values.iter().enumerate() {
             if let Some(v) = value {
                 let row = directory.check_value_alone(*v);
@@ -161,6 +183,8 @@ impl Writer {
         expected_version: Option<i32>,
         actor: &str,
     ) -> AppResult<report::Model> {
+        let directory = self.directory().await?;
+        self.check_report_scope(&directory, report_id).await?;
         let result =
             retrying(|| reports::verify(&self.db, report_id, expected_version, actor)).await;
         self.finish(result).await.map(|(m, _)| m)
@@ -172,6 +196,8 @@ impl Writer {
         let valid = directory
             .check_stocks(rows, |i| i)
             .map_err(AppError::Rows)?;
+        self.scope
+            .check_rows(directory.tree(), valid.iter().map(|r| r.unit_id))?;
         let version = retrying(|| stocks::set(&self.db, &valid)).await?;
         self.settle().await;
         Ok(version)

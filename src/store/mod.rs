@@ -4,6 +4,7 @@
 //! on its own. Functions that serve loaders take many keys and issue one
 //! statement per call (`WHERE id IN (…)`), never one per key.
 
+pub mod access;
 pub mod campaigns;
 pub mod changes;
 pub mod engine;

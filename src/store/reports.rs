@@ -313,11 +313,10 @@ fn pg_array<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
 /// constant time (a 2,500-row `VALUES` takes it 25 ms to plan, longer than
 /// the insert). Every value rendered is a number or a date this program
 /// produced.
-fn rows_table<R>(
-    backend: DbBackend,
-    rows: &[R],
-    columns: &[(&str, &str, &dyn Fn(&R) -> String)],
-) -> String {
+/// A column of [`rows_table`]: name, PostgreSQL type, and its value in a row.
+type Column<'a, R> = (&'a str, &'a str, &'a dyn Fn(&R) -> String);
+
+fn rows_table<R>(backend: DbBackend, rows: &[R], columns: &[Column<'_, R>]) -> String {
     use std::fmt::Write;
     let names: Vec<&str> = columns.iter().map(|(name, _, _)| *name).collect();
     match backend {

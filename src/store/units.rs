@@ -72,6 +72,10 @@ pub struct UnitFilter {
     pub level: Option<UnitLevel>,
     /// Only units strictly below the unit with this materialised path.
     pub within_path: Option<String>,
+    /// Only units at or below this path (the caller's scope).
+    pub scope_path: Option<String>,
+    /// Only units of these levels (the levels the caller sees); `None`: all.
+    pub levels: Option<Vec<UnitLevel>>,
 }
 
 impl UnitFilter {
@@ -99,6 +103,14 @@ impl UnitFilter {
             cond = cond
                 .add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')))
                 .add(unit::Column::Path.ne(path.as_str()));
+        }
+        if let Some(path) = &self.scope_path {
+            let pattern = format!("{}%", escape_like(path));
+            cond =
+                cond.add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')));
+        }
+        if let Some(levels) = &self.levels {
+            cond = cond.add(unit::Column::Level.is_in(levels.iter().copied()));
         }
         cond
     }

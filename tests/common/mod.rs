@@ -39,6 +39,9 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database the server runs on.
     pub database_url: String,
+    /// An ADMIN key every helper request sends (tests of access use
+    /// [`TestApp::key`] and [`TestApp::post_as`]).
+    pub admin_key: String,
     client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     /// The PostgreSQL database to drop when the test ends.
@@ -121,6 +124,15 @@ impl TestApp {
         };
         let (mut db, url, engine) = db;
         seed(&db).await;
+        let (admin_key, _) = tiendo::access::keys::issue(
+            &db,
+            tiendo::access::Role::Admin,
+            None,
+            "test admin",
+            false,
+        )
+        .await
+        .expect("create the test's admin key");
         if let Some(counter) = statements {
             db.set_metric_callback(move |_| {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -153,6 +165,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             backend,
             database_url: url,
+            admin_key,
             client,
             shutdown: Some(tx),
             postgres_database: (backend == Backend::Postgres).then(|| postgres_database_name(name)),
@@ -184,6 +197,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             backend: self.backend,
             database_url: self.database_url.clone(),
+            admin_key: self.admin_key.clone(),
             client: self.client.clone(),
             shutdown: Some(tx),
             postgres_database: None,
@@ -207,18 +221,68 @@ impl TestApp {
     /// POSTs a GraphQL document to `/graphql` and returns the response body.
     /// Panics unless the server answers 200 with JSON.
     pub async fn post(&self, query: &str, variables: Value) -> Value {
-        let response = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
+        let (status, body) = self
+            .post_as(Some(&self.admin_key.clone()), query, variables)
+            .await;
+        assert_eq!(status, 200, "POST /graphql answered {status}: {body}");
+        body
+    }
+
+    /// POSTs a GraphQL document with `key` (none: without a key) and
+    /// returns the status and the JSON body.
+    pub async fn post_as(&self, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        self.post_body(key, &json!({ "query": query, "variables": variables }))
             .await
-            .expect("POST /graphql");
-        let status = response.status();
+    }
+
+    /// POSTs any JSON body to `/graphql` with `key`.
+    pub async fn post_body(&self, key: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut request = self.client.post(self.url("/graphql")).json(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.expect("POST /graphql");
+        let status = response.status().as_u16();
         let text = response.text().await.expect("read the response body");
-        assert_eq!(status, 200, "POST /graphql answered {status}: {text}");
-        serde_json::from_str(&text)
-            .unwrap_or_else(|err| panic!("POST /graphql did not answer JSON ({err}): {text}"))
+        let body = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("POST /graphql did not answer JSON ({err}): {text}"));
+        (status, body)
+    }
+
+    /// A new key of `role`, scoped to the unit `(level, code)` if given.
+    pub async fn key(&self, role: tiendo::access::Role, unit: Option<(&str, &str)>) -> String {
+        self.key_with(role, unit, false).await
+    }
+
+    /// Like [`TestApp::key`], optionally in allow-list mode.
+    pub async fn key_with(
+        &self,
+        role: tiendo::access::Role,
+        unit: Option<(&str, &str)>,
+        allow_list_only: bool,
+    ) -> String {
+        let db = tiendo::store::connect(&self.database_url)
+            .await
+            .expect("connect for a key");
+        let unit_id = match unit {
+            Some((level, code)) => Some(
+                tiendo::store::units::by_level_code(
+                    &db,
+                    entity::unit::UnitLevel::parse(level).expect("a level"),
+                    code,
+                )
+                .await
+                .expect("look the unit up")
+                .unwrap_or_else(|| panic!("no unit {level} {code}"))
+                .id,
+            ),
+            None => None,
+        };
+        let (key, _) = tiendo::access::keys::issue(&db, role, unit_id, "test key", allow_list_only)
+            .await
+            .expect("create a key");
+        db.close().await.ok();
+        key
     }
 
     /// POSTs a document that must succeed: panics if the response has

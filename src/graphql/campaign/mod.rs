@@ -48,14 +48,7 @@ impl Campaign {
 
     /// The unit whose subtree the campaign covers.
     async fn scope(&self, ctx: &Context<'_>) -> Result<Unit> {
-        ctx.loaders()
-            .units
-            .load_one(self.0.scope_unit_id)
-            .await?
-            .map(Unit)
-            .ok_or_else(|| {
-                AppError::Internal(format!("campaign {} has no scope unit", self.0.id)).into()
-            })
+        super::unit::load_unit(ctx, self.0.scope_unit_id, "a campaign").await
     }
 
     /// First day of the campaign.
@@ -112,6 +105,7 @@ impl Campaign {
         )]
         as_of: Option<Date>,
     ) -> Result<Vec<CampaignTarget>> {
+        super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let rows = ctx
             .loaders()
             .campaign_targets
@@ -143,6 +137,7 @@ impl Campaign {
         #[graphql(desc = "The period, inclusive.")] period: PeriodInput,
         #[graphql(desc = "Divide by officers × days in the period.", default)] per_officer: bool,
     ) -> Result<Vec<TeamRankingEntry>> {
+        super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let period = period.validate("period")?;
         let flow = match metric {
             Metric::ApplicationsCollected => APPLICATIONS,
@@ -204,6 +199,7 @@ impl Campaign {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the teams after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Team>> {
+        super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let page = connection::page(ctx.limits(), first, after)?;
         let rows = ctx
             .loaders()
@@ -342,13 +338,19 @@ impl CampaignQuery {
     ) -> Result<Conn<Campaign>> {
         let page = connection::page(ctx.limits(), first, after)?;
         let db = ctx.db();
-        let (rows, has_next) = store::campaigns::page_all(db, page)
-            .await
-            .map_err(AppError::from)?;
+        // A key scoped to a subtree lists the campaigns run in it.
+        let scope_path = ctx.scope().root_path();
+        let (rows, has_next) = match &scope_path {
+            Some(path) => store::campaigns::page_in_subtree(db, path, page).await,
+            None => store::campaigns::page_all(db, page).await,
+        }
+        .map_err(AppError::from)?;
         let total = if wants_total(ctx) {
-            store::campaigns::count_all(db)
-                .await
-                .map_err(AppError::from)?
+            match &scope_path {
+                Some(path) => store::campaigns::count_in_subtree(db, path).await,
+                None => store::campaigns::count_all(db).await,
+            }
+            .map_err(AppError::from)?
         } else {
             0
         };

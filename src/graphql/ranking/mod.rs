@@ -14,6 +14,7 @@ use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::unit::{Unit, UnitLevel, load_unit};
+use crate::access::Scope;
 use crate::engine::Snapshot;
 use crate::engine::days::{date, day};
 use crate::engine::query::Measure;
@@ -203,7 +204,12 @@ impl RankingQuery {
         let page = super::connection::page(ctx.limits(), first, after)?;
         let snapshot = ctx.loaders().snapshot.get().await?;
         let level = StoredLevel::from(level);
-        let within = within_unit(&snapshot, within)?;
+        let within = scoped_within(
+            ctx.scope(),
+            &snapshot,
+            within_unit(&snapshot, within)?,
+            level,
+        )?;
         if let Some(idx) = within {
             if snapshot.unit(idx).level.rank() >= level.rank() {
                 return Err(AppError::bad_input(
@@ -235,12 +241,51 @@ impl RankingQuery {
     ) -> Result<Conn<CompletionEntry>> {
         let page = super::connection::page(ctx.limits(), first, after)?;
         let snapshot = ctx.loaders().snapshot.get().await?;
-        let within = within_unit(&snapshot, within)?;
+        let level_stored = StoredLevel::from(level);
+        let within = scoped_within(
+            ctx.scope(),
+            &snapshot,
+            within_unit(&snapshot, within)?,
+            level_stored,
+        )?;
         let list = snapshot.first_to_complete(StoredLevel::from(level), indicator.into(), within);
         Ok(by_position(&list, page, |(unit, d)| CompletionEntry {
             completed_on: Date(date(*d)),
             unit_id: snapshot.unit_id(*unit),
         }))
+    }
+}
+
+/// The ancestor a ranking of `level` runs under, as the caller's scope
+/// allows: the one asked for if it is in scope, the scope's root when none
+/// is asked for; `FORBIDDEN` when the ranked units would reach outside.
+pub(crate) fn scoped_within(
+    scope: &Scope,
+    snapshot: &Snapshot,
+    within: Option<u32>,
+    level: StoredLevel,
+) -> Result<Option<u32>, AppError> {
+    let outside = || AppError::Forbidden("this ranking reaches units outside your scope".into());
+    if level > scope.finest {
+        return Err(outside());
+    }
+    let Some(root) = &scope.root else {
+        return Ok(within);
+    };
+    let root_index = snapshot.index_of(root.id).ok_or_else(outside)?;
+    match within {
+        None if level.rank() <= root.level.rank() => Err(outside()),
+        None => Ok(Some(root_index)),
+        Some(w) => {
+            let mut at = Some(w);
+            while let Some(u) = at {
+                if u == root_index {
+                    return Ok(Some(w));
+                }
+                at = snapshot.parent(u);
+            }
+            Err(outside())
+        }
     }
 }
 

@@ -142,6 +142,7 @@ impl Report {
     /// Every change since submission, oldest first: who, when, why, and
     /// the values before and after.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ReportChange>> {
+        ctx.scope().check_reports()?;
         let rows = ctx
             .loaders()
             .report_history

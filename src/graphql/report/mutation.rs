@@ -17,10 +17,6 @@ use crate::ingest::submit::Writer;
 use crate::ingest::validate::{FLOW_FIELDS, ReportRow, RowError, StockRow, codes};
 use crate::store::reports::Correction;
 
-/// Who the changes are attributed to until API keys exist (issue 5 gives
-/// every request a named key).
-pub const ANONYMOUS: &str = "anonymous";
-
 /// One daily report to submit.
 #[derive(InputObject, Clone, Debug)]
 pub struct ReportInput {
@@ -158,6 +154,7 @@ fn writer(ctx: &Context<'_>) -> Writer {
         db: ctx.db().clone(),
         engine: ctx.loaders().snapshot.engine().clone(),
         ceiling: ctx.limits().max_report_value,
+        scope: ctx.scope().clone(),
     }
 }
 
@@ -232,7 +229,9 @@ impl ReportMutation {
         if !errors.is_empty() {
             return Err(AppError::Rows(errors).into());
         }
-        let done = writer(ctx).submit_reports(&rows, ANONYMOUS).await?;
+        let done = writer(ctx)
+            .submit_reports(&rows, &ctx.caller().name)
+            .await?;
         ctx.loaders().snapshot.renew();
         Ok(SubmitReportsPayload {
             accepted: done.reports.len() as i32,
@@ -280,7 +279,9 @@ impl ReportMutation {
             values,
             reason: input.reason.map(|r| r.trim().to_owned()),
         };
-        let report = writer(ctx).correct_report(&correction, ANONYMOUS).await?;
+        let report = writer(ctx)
+            .correct_report(&correction, &ctx.caller().name)
+            .await?;
         ctx.loaders().snapshot.renew();
         Ok(CorrectReportPayload {
             report: Report(report),
@@ -296,7 +297,7 @@ impl ReportMutation {
     ) -> Result<VerifyReportPayload> {
         let id = report_id(&input.id, "input.id")?;
         let report = writer(ctx)
-            .verify_report(id, input.expected_version, ANONYMOUS)
+            .verify_report(id, input.expected_version, &ctx.caller().name)
             .await?;
         Ok(VerifyReportPayload {
             report: Report(report),

@@ -17,7 +17,6 @@ use super::scalars::Date;
 use super::unit::Unit;
 use crate::engine::days::date;
 use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
-use crate::error::AppError;
 
 /// What kind of team it is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -119,12 +118,7 @@ impl Team {
 
     /// The unit the team belongs to.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
-        ctx.loaders()
-            .units
-            .load_one(self.0.unit_id)
-            .await?
-            .map(Unit)
-            .ok_or_else(|| AppError::Internal(format!("team {} has no unit", self.0.id)).into())
+        super::unit::load_unit(ctx, self.0.unit_id, "a team").await
     }
 
     /// The campaign the team works for, if any.
@@ -146,6 +140,7 @@ impl Team {
         ctx: &Context<'_>,
         #[graphql(desc = "The period, inclusive, at most 10 years.")] period: PeriodInput,
     ) -> Result<TeamRollup> {
+        super::unit::check_unit_id(ctx, self.0.unit_id).await?;
         let period = period.validate("period")?;
         let snapshot = ctx.loaders().snapshot.get().await?;
         let flows = snapshot.team_flows(self.0.id, period);
@@ -170,6 +165,7 @@ impl Team {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Unit>> {
+        super::unit::check_unit_id(ctx, self.0.unit_id).await?;
         let page = connection::page(ctx.limits(), first, after)?;
         let rows = ctx
             .loaders()

@@ -51,6 +51,14 @@ pub struct UnitRefInput {
 pub struct Unit(pub Model);
 
 impl Unit {
+    /// The unit, if the caller's scope reaches it (`FORBIDDEN` otherwise):
+    /// every resolver that hands out a unit goes through here or filters
+    /// with the scope.
+    pub(crate) fn visible(ctx: &Context<'_>, model: Model) -> Result<Unit> {
+        ctx.scope().check(&model)?;
+        Ok(Unit(model))
+    }
+
     /// The ids on the path from the root down to this unit, itself included.
     fn path_ids(&self) -> Vec<i64> {
         self.0
@@ -114,17 +122,25 @@ impl Unit {
         let Some(parent_id) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(ctx.loaders().units.load_one(parent_id).await?.map(Unit))
+        match ctx.loaders().units.load_one(parent_id).await? {
+            Some(parent) => Unit::visible(ctx, parent).map(Some),
+            None => Ok(None),
+        }
     }
 
-    /// Every unit above this one, from the ministry down to the parent.
+    /// Every unit above this one, from the ministry down to the parent
+    /// (those in the caller's scope: a key scoped to a province sees its
+    /// ancestors from the province down).
     async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Unit>> {
         let mut path = self.path_ids();
         path.pop();
         let found = ctx.loaders().units.load_many(path.iter().copied()).await?;
+        let scope = ctx.scope();
         Ok(path
             .iter()
-            .filter_map(|id| found.get(id).cloned().map(Unit))
+            .filter_map(|id| found.get(id).cloned())
+            .filter(|unit| scope.permits(unit))
+            .map(Unit)
             .collect())
     }
 
@@ -142,6 +158,9 @@ impl Unit {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
+        if let Some(child) = rows.first() {
+            ctx.scope().check(child)?;
+        }
         Ok(connection::from_list(&rows, page, |u| u.id, Unit))
     }
 
@@ -154,6 +173,7 @@ impl Unit {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the reports after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Report>> {
+        ctx.scope().check_reports()?;
         period.validate("period")?;
         let page = connection::page(ctx.limits(), first, after)?;
         let (rows, has_next) = store::reports::page_in_subtree(
@@ -191,6 +211,7 @@ impl Unit {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the changes after this cursor.")] after: Option<String>,
     ) -> Result<Conn<ReportChange>> {
+        ctx.scope().check_reports()?;
         period.validate("period")?;
         let page = connection::page(ctx.limits(), first, after)?;
         let (rows, has_next) = store::reports::history_in_subtree(
@@ -314,6 +335,16 @@ impl Unit {
     ) -> Result<Option<Rank>> {
         let measure = ranking::measure(indicator, metric)?;
         let period = period.validate("period")?;
+        let scope = ctx.scope();
+        let within_scope = match among {
+            RankAmong::Level => scope.root.is_none(),
+            RankAmong::Siblings => scope.root.as_ref().is_none_or(|r| r.id != self.0.id),
+        };
+        if !within_scope {
+            return Err(
+                AppError::Forbidden("this rank compares units outside your scope".into()).into(),
+            );
+        }
         let key = RankKey {
             unit_id: self.0.id,
             measure,
@@ -361,14 +392,31 @@ impl Unit {
 /// The unit with this id through the request's loader; a missing row is an
 /// internal error (`what` says who referred to it, for the log).
 pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
-    ctx.loaders()
+    let model = ctx
+        .loaders()
         .units
         .load_one(unit_id)
         .await?
-        .map(Unit)
         .ok_or_else(|| {
-            AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row")).into()
-        })
+            AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row"))
+        })?;
+    Unit::visible(ctx, model)
+}
+
+/// `FORBIDDEN` unless the caller's scope reaches the unit with this id
+/// (campaigns, teams and reports are visible through their unit).
+pub(crate) async fn check_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()> {
+    if ctx.scope().is_everything() {
+        return Ok(());
+    }
+    let model = ctx
+        .loaders()
+        .units
+        .load_one(unit_id)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("unit {unit_id} has no row")))?;
+    ctx.scope().check(&model)?;
+    Ok(())
 }
 
 /// Whether the selection asks for `totalCount` (so the count query can be
@@ -399,7 +447,7 @@ impl UnitQuery {
             .await
             .map_err(AppError::from)?;
         match found {
-            Some(model) => Ok(Some(Unit(model))),
+            Some(model) => Unit::visible(ctx, model).map(Some),
             None => Err(AppError::NotFound(format!(
                 "unit {} {code}",
                 StoredLevel::from(level).as_str()
@@ -410,11 +458,11 @@ impl UnitQuery {
 
     /// The root of the hierarchy: Bộ Công an.
     async fn country(&self, ctx: &Context<'_>) -> Result<Unit> {
-        store::units::root(ctx.db())
+        let root = store::units::root(ctx.db())
             .await
             .map_err(AppError::from)?
-            .map(Unit)
-            .ok_or_else(|| AppError::NotFound("root unit".into()).into())
+            .ok_or_else(|| AppError::NotFound("root unit".into()))?;
+        Unit::visible(ctx, root)
     }
 
     /// Units, optionally filtered. `search` ignores case and diacritics
@@ -441,6 +489,7 @@ impl UnitQuery {
                     .load_one(id)
                     .await?
                     .ok_or_else(|| AppError::NotFound("unit `within`".into()))?;
+                ctx.scope().check(&unit)?;
                 Some(unit.path)
             }
             None => None,
@@ -457,6 +506,8 @@ impl UnitQuery {
             search,
             level: level.map(StoredLevel::from),
             within_path,
+            scope_path: ctx.scope().root_path(),
+            levels: ctx.scope().visible_levels(),
         };
         let (rows, has_next) = store::units::list(db, &filter, page)
             .await

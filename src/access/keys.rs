@@ -1,0 +1,124 @@
+//! API keys: 32 random bytes from the operating system, shown once as
+//! `tiendo_` and 64 hex digits, stored only as their SHA-256.
+//!
+//! A key is high-entropy, so a fast hash is the right one (as GitHub and
+//! Stripe do for tokens): nobody can guess one, and the lookup is one
+//! indexed equality. Keys found valid are remembered for a few seconds
+//! per replica ([`KeyCache`]); a revocation reaches every replica within
+//! that time (at once on the one that revoked it).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::Caller;
+
+/// The prefix of every key (tells secret scanners what it is).
+pub const KEY_PREFIX: &str = "tiendo_";
+
+/// How long a replica trusts a key it has checked.
+pub const TRUST_FOR: Duration = Duration::from_secs(5);
+
+/// A new random key.
+pub fn generate() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(format!("{KEY_PREFIX}{}", hex::encode(bytes)))
+}
+
+/// The stored form of a key: its SHA-256, lower-case hex.
+pub fn hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// What a listing shows of a key: the prefix and its first 6 digits.
+pub fn display_prefix(key: &str) -> String {
+    key.chars().take(KEY_PREFIX.len() + 6).collect()
+}
+
+/// Whether `text` has the shape of a key (checked before any lookup).
+pub fn well_formed(text: &str) -> bool {
+    text.strip_prefix(KEY_PREFIX)
+        .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Callers of keys this replica checked recently, by key hash.
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<String, (Instant, Caller)>>,
+}
+
+impl KeyCache {
+    /// A key checked less than [`TRUST_FOR`] ago.
+    pub fn get(&self, hash: &str) -> Option<Caller> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(hash)
+            .filter(|(at, _)| at.elapsed() < TRUST_FOR)
+            .map(|(_, key)| key.clone())
+    }
+
+    /// Remembers the caller of a valid key.
+    pub fn put(&self, hash: &str, caller: Caller) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() > 10_000 {
+            entries.retain(|_, (at, _)| at.elapsed() < TRUST_FOR);
+        }
+        entries.insert(hash.to_owned(), (Instant::now(), caller));
+    }
+
+    /// Forgets a key (revoked on this replica).
+    pub fn forget(&self, key_id: i64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, (_, caller)| caller.key_id != Some(key_id));
+    }
+}
+
+/// Creates a key for `role` scoped to `unit_id` and returns it (the only
+/// time it exists outside the caller) with its stored row.
+pub async fn issue(
+    db: &impl sea_orm::ConnectionTrait,
+    role: super::Role,
+    unit_id: Option<i64>,
+    name: &str,
+    allow_list_only: bool,
+) -> Result<(String, entity::api_key::Model), sea_orm::DbErr> {
+    let key = generate().map_err(|err| sea_orm::DbErr::Custom(format!("no randomness: {err}")))?;
+    let stored = crate::store::access::create_key(
+        db,
+        crate::store::access::NewKey {
+            name: name.to_owned(),
+            prefix: display_prefix(&key),
+            hash: hash(&key),
+            role: role
+                .stored()
+                .ok_or_else(|| sea_orm::DbErr::Custom("a key needs a role".into()))?,
+            unit_id,
+            allow_list_only,
+            budget_points: None,
+            refill_per_second: None,
+        },
+    )
+    .await?;
+    Ok((key, stored))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_random_well_formed_and_hashed() {
+        let a = generate().expect("random bytes");
+        let b = generate().expect("random bytes");
+        assert_ne!(a, b);
+        assert!(well_formed(&a));
+        assert!(!well_formed("tiendo_xyz"));
+        assert!(!well_formed(&a.replace(KEY_PREFIX, "other_")));
+        assert_eq!(hash(&a).len(), 64);
+        assert_ne!(hash(&a), hash(&b));
+        assert_eq!(display_prefix(&a).len(), KEY_PREFIX.len() + 6);
+    }
+}

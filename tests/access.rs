@@ -1,0 +1,373 @@
+//! Access control and abuse limits: keys and roles, scope on every path,
+//! the cost model and budgets, trusted documents, GraphQL over HTTP, and
+//! the audit log. Each test runs on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{TestApp, db_test, error_codes};
+use serde_json::{Value, json};
+use tiendo::access::Role;
+
+/// A Quảng Nam commune (province 49), outside any Hà Tĩnh (42) scope.
+const QUANG_NAM_COMMUNE: &str = "20335";
+/// A Hà Tĩnh commune (district Thạch Hà 445).
+const HA_TINH_COMMUNE: &str = "18586";
+
+fn codes(body: &Value) -> Vec<String> {
+    error_codes(body)
+}
+
+fn has_code(body: &Value, code: &str) -> bool {
+    codes(body).iter().any(|c| c == code)
+}
+
+const UNIT: &str = r#"query($level: UnitLevel!, $code: String!) {
+  unit(level: $level, code: $code) { id name code } }"#;
+
+async fn unit_id(app: &TestApp, level: &str, code: &str) -> String {
+    app.data(UNIT, json!({ "level": level, "code": code }))
+        .await["unit"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+fn submit_row(code: &str) -> Value {
+    json!({ "reports": [{ "unit": { "level": "COMMUNE", "code": code }, "day": "2023-04-16",
+        "applicationsCollected": 1, "cardsIssued": 1, "accountsActivated": 1, "homeVisits": 0 }] })
+}
+
+const SUBMIT: &str = r#"mutation Submit($reports: [ReportInput!]!) {
+  submitReports(input: { reports: $reports }) { accepted } }"#;
+
+const COUNT_REPORTS: &str = r#"query($code: String!) { unit(level: COMMUNE, code: $code) {
+  reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { totalCount } } }"#;
+
+db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(app) {
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let key = Some(officer.as_str());
+    let quang_nam = unit_id(&app, "COMMUNE", QUANG_NAM_COMMUNE).await;
+    let quang_nam_province = unit_id(&app, "PROVINCE", "49").await;
+    let ha_tinh = unit_id(&app, "PROVINCE", "42").await;
+
+    // In scope: its province, a commune of it, children, search.
+    let (status, body) = app
+        .post_as(key, UNIT, json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE }))
+        .await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+
+    // Every path to Quảng Nam is FORBIDDEN, and the error names nothing.
+    let paths: Vec<(&str, Value)> = vec![
+        (UNIT, json!({ "level": "COMMUNE", "code": QUANG_NAM_COMMUNE })),
+        (UNIT, json!({ "level": "PROVINCE", "code": "49" })),
+        ("query($id: ID!) { node(id: $id) { id ... on Unit { name } } }", json!({ "id": quang_nam })),
+        ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": [quang_nam] })),
+        ("{ country { name } }", json!({})),
+        ("query($id: ID!) { node(id: $id) { ... on Unit { children(first: 5) { nodes { name } } } } }",
+            json!({ "id": quang_nam_province })),
+        ("query($id: ID!) { ranking(level: COMMUNE, within: $id, metric: CARDS_ISSUED,
+            period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 5) { nodes { value } } }",
+            json!({ "id": quang_nam_province })),
+        ("{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
+            period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 63) { nodes { value } } }",
+            json!({})),
+        ("query($id: ID!) { node(id: $id) { ... on Unit { parent { name } } } }", json!({ "id": ha_tinh })),
+    ];
+    for (document, variables) in paths {
+        let (status, body) = app.post_as(key, document, variables.clone()).await;
+        assert_eq!(status, 200, "{document}: {body}");
+        assert!(has_code(&body, "FORBIDDEN"), "{document} {variables}: {body}");
+        let text = body.to_string();
+        assert!(!text.contains("Quảng Nam") && !text.contains("Tân Thạnh"), "leak: {text}");
+    }
+
+    // Search never lists units outside the scope.
+    let (_, body) = app
+        .post_as(key, r#"{ units(search: "quang nam", first: 100) { totalCount nodes { name } } }"#, json!({}))
+        .await;
+    assert_eq!(body["data"]["units"]["totalCount"], 0, "{body}");
+    let (_, body) = app
+        .post_as(key, r#"{ units(level: PROVINCE, first: 100) { totalCount nodes { code } } }"#, json!({}))
+        .await;
+    assert_eq!(body["data"]["units"]["totalCount"], 1, "{body}");
+    assert_eq!(body["data"]["units"]["nodes"][0]["code"], "42");
+
+    // Ancestors stop at the scope's root.
+    let (_, body) = app
+        .post_as(key, r#"{ unit(level: COMMUNE, code: "18586") { ancestors { code } } }"#, json!({}))
+        .await;
+    let ancestors: Vec<&str> = body["data"]["unit"]["ancestors"]
+        .as_array().expect("ancestors").iter().filter_map(|a| a["code"].as_str()).collect();
+    assert_eq!(ancestors, vec!["42", "445"], "{body}");
+
+    // Writing a Quảng Nam commune is FORBIDDEN and writes nothing; its own works.
+    let (status, body) = app.post_as(key, SUBMIT, submit_row(QUANG_NAM_COMMUNE)).await;
+    assert_eq!(status, 200);
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+    let count = app.data(COUNT_REPORTS, json!({ "code": QUANG_NAM_COMMUNE })).await;
+    assert_eq!(count["unit"]["reports"]["totalCount"], 0);
+    let body = app.post_as(key, SUBMIT, submit_row(HA_TINH_COMMUNE)).await.1;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["submitReports"]["accepted"], 1);
+    // And the report remembers who submitted it.
+    let (_, body) = app.post_as(key, r#"{ unit(level: COMMUNE, code: "18586") {
+        reports(period: { from: "2023-04-16", to: "2023-04-16" }, first: 5) { nodes { submittedBy } } } }"#, json!({})).await;
+    assert_eq!(body["data"]["unit"]["reports"]["nodes"][0]["submittedBy"], "test key");
+});
+
+db_test!(units, async fn roles_decide_reads_and_writes(app) {
+    let viewer = app.key(Role::Viewer, Some(("province", "42"))).await;
+    let partner = app.key(Role::Partner, Some(("province", "42"))).await;
+    // VIEWER and PARTNER read in their scope, and may not write.
+    for key in [&viewer, &partner] {
+        let (_, body) = app.post_as(Some(key), UNIT, json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE })).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let (status, body) = app.post_as(Some(key), SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
+        assert_eq!(status, 403, "refused before it ran: {body}");
+        assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+        assert!(body["data"].is_null(), "nothing ran: {body}");
+    }
+    // Without a key: provinces and above, no commune detail, no reports, no writes.
+    let (status, body) = app.post_as(None, UNIT, json!({ "level": "PROVINCE", "code": "42" })).await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+    let (_, body) = app.post_as(None, UNIT, json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE })).await;
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+    let (_, body) = app.post_as(None, r#"{ unit(level: PROVINCE, code: "42") {
+        reportHistory(period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } } }"#, json!({})).await;
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+    let (status, body) = app.post_as(None, SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(codes(&body), vec!["UNAUTHENTICATED"]);
+    // The ranking of provinces is public.
+    let (_, body) = app.post_as(None, r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
+        period: { from: "2023-01-01", to: "2023-12-31" }, first: 63) { totalCount } }"#, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    // Who am I.
+    let (_, body) = app.post_as(Some(&viewer), "{ viewer { role scope { code } seesReports } }", json!({})).await;
+    assert_eq!(body["data"]["viewer"], json!({ "role": "VIEWER", "scope": { "code": "42" }, "seesReports": true }));
+    // Only ADMIN reads the audit log and registers documents.
+    let (_, body) = app.post_as(Some(&viewer), "{ auditLog(first: 5) { nodes { actor } } }", json!({})).await;
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+});
+
+db_test!(units, async fn bad_and_revoked_keys_are_unauthenticated(app) {
+    for header in ["tiendo_nothex", "tiendo_0000000000000000000000000000000000000000000000000000000000000000"] {
+        let (status, body) = app.post_as(Some(header), "{ __typename }", json!({})).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(codes(&body), vec!["UNAUTHENTICATED"]);
+    }
+    // A key revoked (by the CLI's store function) stops working; this
+    // replica trusted it for at most 5 s.
+    let db = tiendo::store::connect(&app.database_url).await.expect("connect");
+    let (key, stored) = tiendo::access::keys::issue(&db, Role::Viewer, None, "to revoke", false)
+        .await.expect("a key");
+    let (status, _) = app.post_as(Some(&key), "{ __typename }", json!({})).await;
+    assert_eq!(status, 200);
+    assert!(tiendo::store::access::revoke_key(&db, stored.id).await.expect("revoke"));
+    let replica = app.replica().await;
+    let (status, body) = replica.post_as(Some(&key), "{ __typename }", json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(5_200)).await;
+    let (status, body) = app.post_as(Some(&key), "{ __typename }", json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(codes(&body), vec!["UNAUTHENTICATED"]);
+});
+
+db_test!(units, async fn every_limit_has_its_code_and_nothing_is_written(app) {
+    let key = Some(app.admin_key.as_str());
+    // A connection without `first`, or with too many.
+    let (_, body) = app.post_as(key, "{ units { nodes { name } } }", json!({})).await;
+    assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+    let (_, body) = app.post_as(key, "{ units(first: 101) { nodes { name } } }", json!({})).await;
+    assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
+    // Too many nodes: 100 × 100 × 100.
+    let (status, body) = app.post_as(key, "{ units(first: 100) { nodes { children(first: 100) {
+        nodes { children(first: 100) { nodes { name } } } } } } }", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
+    assert!(body["data"].is_null());
+    // Too deep.
+    let mut nested = String::from("name");
+    for _ in 0..20 { nested = format!("parent {{ {nested} }}"); }
+    let (_, body) = app.post_as(key, &format!("{{ country {{ {nested} }} }}"), json!({})).await;
+    assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
+    // An alias flood.
+    let flood: String = (0..40).map(|i| format!("a{i}: __typename ")).collect();
+    let (_, body) = app.post_as(key, &format!("{{ {flood} }}"), json!({})).await;
+    assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
+    // A batch flood.
+    let batch: Vec<Value> = (0..11).map(|_| json!({ "query": "{ __typename }" })).collect();
+    let (status, body) = app.post_body(key, &Value::Array(batch)).await;
+    assert_eq!(status, 200);
+    assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
+    let batch: Vec<Value> = (0..2).map(|_| json!({ "query": "{ __typename }" })).collect();
+    let (_, body) = app.post_body(key, &Value::Array(batch)).await;
+    assert_eq!(body.as_array().map(Vec::len), Some(2), "{body}");
+    // An oversized body (a declared 5 MB mutation): refused as 413 before
+    // the body is read, so nothing runs.
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let address = app.base.trim_start_matches("http://").to_owned();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.expect("connect");
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            app.admin_key,
+            5 * 1024 * 1024
+        );
+        stream.write_all(head.as_bytes()).await.expect("write the head");
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut answer)).await;
+        assert!(read.is_ok(), "the server waited for the body");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    }
+    // A mutation refused by a limit writes nothing: 11 mutation aliases.
+    let many: String = (0..31).map(|i| format!("m{i}: submitReports(input: {{ reports: [] }}) {{ accepted }} ")).collect();
+    let (_, body) = app.post_as(key, &format!("mutation {{ {many} }}"), json!({})).await;
+    assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
+    // extensions.cost on every response.
+    let (_, body) = app.post_as(key, "{ units(level: PROVINCE, first: 10) { nodes { name } } }", json!({})).await;
+    let cost = &body["extensions"]["cost"];
+    assert_eq!(cost["requestedQueryCost"], 11, "{body}");
+    assert_eq!(cost["actualQueryCost"], 11, "{body}");
+    assert!(cost["throttleStatus"]["currentlyAvailable"].as_u64().is_some(), "{body}");
+});
+
+db_test!(units, async fn a_spent_budget_is_rate_limited_with_a_retry_time(app) {
+    let db = tiendo::store::connect(&app.database_url).await.expect("connect");
+    let key = tiendo::access::keys::generate().expect("a key");
+    tiendo::store::access::create_key(&db, tiendo::store::access::NewKey {
+        name: "small budget".into(),
+        prefix: tiendo::access::keys::display_prefix(&key),
+        hash: tiendo::access::keys::hash(&key),
+        role: entity::api_key::Role::Admin,
+        unit_id: None,
+        allow_list_only: false,
+        budget_points: Some(150),
+        refill_per_second: Some(1),
+    }).await.expect("create");
+    let document = "{ units(level: PROVINCE, first: 63) { nodes { name } } }"; // 64 points
+    let (status, body) = app.post_as(Some(&key), document, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 64);
+    let (status, _) = app.post_as(Some(&key), document, json!({})).await;
+    assert_eq!(status, 200);
+    let response = app.client().post(app.url("/graphql")).bearer_auth(&key)
+        .json(&json!({ "query": document })).send().await.expect("send");
+    assert_eq!(response.status(), 429);
+    let retry: u64 = response.headers().get("retry-after").and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok()).expect("a Retry-After header");
+    assert!((1..=64).contains(&retry), "retry after {retry}");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(codes(&body), vec!["RATE_LIMITED"], "{body}");
+    assert!(body["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().is_some());
+    // A mutation refused for budget writes nothing and is audited as failed.
+    let (status, body) = app.post_as(Some(&key), SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
+    assert!(status == 429 || status == 200, "{status} {body}");
+});
+
+db_test!(units, async fn trusted_documents_and_persisted_queries(app) {
+    let document = "query Provinces { units(level: PROVINCE, first: 3) { nodes { code } } }";
+    let hash = tiendo::access::documents::hash(document);
+    let locked = app.key_with(Role::Viewer, Some(("province", "42")), true).await;
+    // Not registered: DOCUMENT_NOT_ALLOWED, by text or by hash.
+    let (status, body) = app.post_as(Some(&locked), document, json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(codes(&body), vec!["DOCUMENT_NOT_ALLOWED"]);
+    // APQ: unknown hash, then sent with its query, then by hash alone.
+    let by_hash = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    let admin = Some(app.admin_key.as_str());
+    let (_, body) = app.post_body(admin, &by_hash).await;
+    assert_eq!(codes(&body), vec!["PERSISTED_QUERY_NOT_FOUND"], "{body}");
+    let (_, body) = app.post_body(admin, &json!({ "query": document,
+        "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let (_, body) = app.post_body(admin, &by_hash).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let (_, body) = app.post_body(admin, &json!({ "query": "{ __typename }",
+        "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } })).await;
+    assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "a hash that does not match: {body}");
+    // The APQ cache does not make a document trusted.
+    let (status, _) = app.post_body(Some(&locked), &by_hash).await;
+    assert_eq!(status, 403);
+    // Registered by an admin: it runs, by text and by hash; others still do not.
+    let (_, body) = app.post_as(admin, "mutation($d: String!) { registerDocument(document: $d, name: \"Provinces\") { sha256Hash } }",
+        json!({ "d": document })).await;
+    assert_eq!(body["data"]["registerDocument"]["sha256Hash"], hash, "{body}");
+    let (status, body) = app.post_as(Some(&locked), document, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["units"]["nodes"][0]["code"], "42");
+    let (status, _) = app.post_body(Some(&locked), &by_hash).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.post_as(Some(&locked), "{ __typename }", json!({})).await;
+    assert_eq!(status, 403);
+});
+
+db_test!(units, async fn graphql_over_http_status_codes_methods_and_csrf(app) {
+    let url = app.url("/graphql");
+    let client = app.client();
+    // application/graphql-response+json: 400 for a document that does not
+    // validate, 200 once executed; the media type is echoed.
+    let response = client.post(&url).bearer_auth(&app.admin_key)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ nope }" })).send().await.expect("send");
+    assert_eq!(response.status(), 400);
+    assert!(response.headers()["content-type"].to_str().unwrap_or("").starts_with("application/graphql-response+json"));
+    let response = client.post(&url).bearer_auth(&app.admin_key)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ __typename }" })).send().await.expect("send");
+    assert_eq!(response.status(), 200);
+    // application/json: 200 for the same invalid document.
+    let response = client.post(&url).bearer_auth(&app.admin_key)
+        .header("accept", "application/json")
+        .json(&json!({ "query": "{ nope }" })).send().await.expect("send");
+    assert_eq!(response.status(), 200);
+    // A mutation over GET: 405, nothing written.
+    let response = client.get(&url).bearer_auth(&app.admin_key)
+        .query(&[("query", "mutation { submitReports(input: { reports: [] }) { accepted } }")])
+        .send().await.expect("send");
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    // A query over GET works.
+    let response = client.get(&url).bearer_auth(&app.admin_key)
+        .query(&[("query", "{ __typename }")]).send().await.expect("send");
+    assert_eq!(response.status(), 200);
+    // CORS simple requests (text/plain, forms) cannot carry a mutation.
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+        let response = client.post(&url).bearer_auth(&app.admin_key)
+            .header("content-type", content_type)
+            .body(r#"{"query":"mutation { submitReports(input: { reports: [] }) { accepted } }"}"#)
+            .send().await.expect("send");
+        assert_eq!(response.status(), 415, "{content_type}");
+    }
+    // No CORS headers unless origins are configured.
+    let response = client.post(&url).header("origin", "https://evil.example")
+        .json(&json!({ "query": "{ __typename }" })).send().await.expect("send");
+    assert!(response.headers().get("access-control-allow-origin").is_none());
+});
+
+db_test!(units, async fn every_mutation_is_audited(app) {
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let variables = submit_row(HA_TINH_COMMUNE);
+    let (_, body) = app.post_as(Some(&officer), SUBMIT, variables.clone()).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let (_, body) = app.post_as(Some(&officer), SUBMIT, submit_row(QUANG_NAM_COMMUNE)).await;
+    assert!(has_code(&body, "FORBIDDEN"));
+    let log = app.data("{ auditLog(first: 10) { nodes { actor role operationName fields variablesDigest succeeded keyId } } }", json!({})).await;
+    let nodes = log["auditLog"]["nodes"].as_array().expect("entries").clone();
+    assert_eq!(nodes.len(), 2, "{log}");
+    // Newest first: the refused one, then the accepted one.
+    assert_eq!(nodes[0]["succeeded"], false);
+    assert_eq!(nodes[1]["succeeded"], true);
+    for n in &nodes {
+        assert_eq!(n["role"], "officer");
+        assert_eq!(n["operationName"], "Submit");
+        assert_eq!(n["fields"], "submitReports");
+        assert_eq!(n["variablesDigest"].as_str().map(str::len), Some(64));
+        assert!(n["keyId"].is_string());
+    }
+    assert_ne!(nodes[0]["variablesDigest"], nodes[1]["variablesDigest"]);
+});
