@@ -371,3 +371,111 @@ db_test!(units, async fn every_mutation_is_audited(app) {
     }
     assert_ne!(nodes[0]["variablesDigest"], nodes[1]["variablesDigest"]);
 });
+
+/// Production mode: a PARTNER key gets no introspection and no field
+/// suggestions; an OFFICER still does. A query over its time limit is
+/// `TIMEOUT`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_mode_hides_the_schema_from_partners_and_queries_time_out() {
+    let app = TestApp::spawn_configured(
+        "access_production",
+        common::Backend::Sqlite,
+        tiendo::demo::DemoParts::Units,
+        |config| {
+            config.serve.access.production = true;
+            config.serve.limits.query_timeout_ms = 1;
+        },
+    )
+    .await;
+    let partner = app.key(Role::Partner, None).await;
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let introspect = "{ __schema { queryType { name } } }";
+    let (status, body) = app.post_as(Some(&partner), introspect, json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(codes(&body), vec!["FORBIDDEN"], "{body}");
+    let (_, body) = app.post_as(Some(&officer), introspect, json!({})).await;
+    assert_eq!(
+        body["data"]["__schema"]["queryType"]["name"], "Query",
+        "{body}"
+    );
+    let (_, body) = app
+        .post_as(Some(&partner), "{ countr { name } }", json!({}))
+        .await;
+    let message = body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(!message.contains("Did you mean"), "{message}");
+    let (_, body) = app
+        .post_as(Some(&officer), "{ countr { name } }", json!({}))
+        .await;
+    let message = body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    assert!(message.contains("Did you mean"), "{message}");
+    // 1 ms is not enough for 100 units with their rollups.
+    let (_, body) = app
+        .post_as(
+            Some(&officer),
+            r#"{ units(first: 100) { nodes { name children(first: 100) { nodes { name
+        rollup(period: { from: "2023-01-01", to: "2023-12-31" }) { cardsIssued } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(codes(&body), vec!["TIMEOUT"], "{body}");
+}
+
+fn cli(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_tiendo"))
+        .arg("--database-url")
+        .arg(database_url)
+        .args(args)
+        .output()
+        .expect("run tiendo");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+db_test!(units, async fn keys_from_the_cli_work_list_and_revoke(app) {
+    let url = app.database_url.clone();
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || cli(&url, &["keys", "create", "--role", "officer", "--unit", "province:42", "--name", "Hà Tĩnh desk"])
+    }).await.expect("join");
+    assert!(ok, "{err}");
+    // The key is the last line of stdout.
+    let key = out.lines().last().expect("a line").trim().to_owned();
+    assert!(key.starts_with("tiendo_") && key.len() == 71, "{out}");
+    let (_, body) = app.post_as(Some(&key), "{ viewer { name role scope { code } } }", json!({})).await;
+    assert_eq!(body["data"]["viewer"], json!({ "name": "Hà Tĩnh desk", "role": "OFFICER", "scope": { "code": "42" } }));
+    // Listed without the key itself; then revoked.
+    let (ok, list, _) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || cli(&url, &["keys", "list"])
+    }).await.expect("join");
+    assert!(ok);
+    assert!(list.contains("Hà Tĩnh desk") && !list.contains(&key), "{list}");
+    let id = list.lines().find(|l| l.contains("Hà Tĩnh desk")).and_then(|l| l.split('\t').next())
+        .expect("an id").to_owned();
+    let (ok, _, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || cli(&url, &["keys", "revoke", &id])
+    }).await.expect("join");
+    assert!(ok, "{err}");
+    let replica = app.replica().await;
+    let (status, _) = replica.post_as(Some(&key), "{ __typename }", json!({})).await;
+    assert_eq!(status, 401);
+    // Bad arguments fail with one line and create nothing.
+    let (ok, _, err) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || cli(&url, &["keys", "create", "--role", "officer"])
+    }).await.expect("join");
+    assert!(!ok && err.contains("--unit"), "{err}");
+    let (ok, _, err) = tokio::task::spawn_blocking(move || cli(&url, &["keys", "create", "--role", "king"]))
+        .await.expect("join");
+    assert!(!ok && err.contains("unknown role"), "{err}");
+});

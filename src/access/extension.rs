@@ -26,6 +26,8 @@ pub struct RequestMeta {
     pub holder: Option<Holder>,
     /// The estimate, once the document is parsed.
     pub estimate: Mutex<Option<Estimate>>,
+    /// Whether the caller may introspect the schema.
+    pub introspection: bool,
 }
 
 impl RequestMeta {
@@ -106,6 +108,18 @@ impl Extension for AccessGuard {
             self.limits,
         )
         .map_err(|r| refusal(r.code, r.message, r.argument))?;
+        if !meta.introspection
+            && estimate
+                .root_fields
+                .iter()
+                .any(|f| f == "__schema" || f == "__type")
+        {
+            return Err(refusal(
+                codes::FORBIDDEN,
+                "introspection is off for this key".into(),
+                None,
+            ));
+        }
         if estimate.mutation {
             if let Err(err) = caller.check_writer() {
                 *meta.estimate.lock().unwrap_or_else(|p| p.into_inner()) = Some(estimate);

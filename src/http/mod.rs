@@ -403,6 +403,7 @@ async fn one(
     let meta = Arc::new(RequestMeta {
         operation_name: request.operation_name.clone(),
         holder,
+        introspection,
         ..RequestMeta::default()
     });
     let variables = request.variables.clone();

@@ -77,6 +77,28 @@ impl TestApp {
         statements: Option<Arc<std::sync::atomic::AtomicUsize>>,
         seed: impl AsyncFnOnce(&sea_orm::DatabaseConnection),
     ) -> TestApp {
+        Self::spawn_full(name, backend, parts, statements, seed, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the server's configuration changed by
+    /// `configure` (limits, access settings).
+    pub async fn spawn_configured(
+        name: &str,
+        backend: Backend,
+        parts: DemoParts,
+        configure: impl FnOnce(&mut tiendo::Config),
+    ) -> TestApp {
+        Self::spawn_full(name, backend, parts, None, async |_| {}, configure).await
+    }
+
+    async fn spawn_full(
+        name: &str,
+        backend: Backend,
+        parts: DemoParts,
+        statements: Option<Arc<std::sync::atomic::AtomicUsize>>,
+        seed: impl AsyncFnOnce(&sea_orm::DatabaseConnection),
+        configure: impl FnOnce(&mut tiendo::Config),
+    ) -> TestApp {
         let dir = tempfile::Builder::new()
             .prefix("tiendo-test-")
             .tempdir()
@@ -144,7 +166,9 @@ impl TestApp {
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let mut state = tiendo::AppState::new(db, tiendo::Config::for_tests(url.clone()));
+        let mut config = tiendo::Config::for_tests(url.clone());
+        configure(&mut config);
+        let mut state = tiendo::AppState::new(db, config);
         if let Some(engine) = engine {
             state = state.with_engine(engine);
         }
