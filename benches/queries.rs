@@ -89,6 +89,7 @@ async fn main() {
         .await
         .expect("bind");
     let base = format!("http://{}/graphql", listener.local_addr().expect("address"));
+    let in_process = state.clone();
     tokio::spawn(tiendo::serve(listener, state, std::future::pending()));
     let client = reqwest::Client::new();
 
@@ -133,4 +134,68 @@ async fn main() {
             percentile(&times, 0.99)
         );
     }
+
+    access_overhead(&in_process, &db, &admin_key).await;
+}
+
+/// The Ranking document run in-process through the schema, without and
+/// with the access layer (key lookup, cost estimate, budget charge and
+/// refund, `extensions.cost`), alternating, to isolate what access adds.
+async fn access_overhead(state: &tiendo::AppState, db: &sea_orm::DatabaseConnection, key: &str) {
+    use std::sync::Arc;
+    use tiendo::access::budget::Holder;
+    use tiendo::access::extension::RequestMeta;
+    use tiendo::access::{Caller, Scope};
+    use tiendo::graphql::Loaders;
+    let rounds = 2_000;
+    let (mut bare, mut checked) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    let header = format!("Bearer {key}");
+    for i in 0..rounds + 100 {
+        let t = Instant::now();
+        let request = async_graphql::Request::new(RANKING)
+            .data(Loaders::new(db, &state.engine, Scope::everything()))
+            .data(Caller::admin("bench"));
+        let response = state.schema.execute(request).await;
+        let plain = t.elapsed();
+        assert!(response.errors.is_empty());
+
+        let t = Instant::now();
+        let caller = state
+            .access
+            .caller(db, Some(&header))
+            .await
+            .expect("the key");
+        let meta = Arc::new(RequestMeta {
+            holder: caller.key_id.map(Holder::Key),
+            introspection: true,
+            ..RequestMeta::default()
+        });
+        let request = async_graphql::Request::new(RANKING)
+            .data(Loaders::new(db, &state.engine, caller.scope.clone()))
+            .data(caller)
+            .data(meta);
+        let response = state.schema.execute(request).await;
+        let with_access = t.elapsed();
+        assert!(response.errors.is_empty());
+        assert!(response.extensions.contains_key("cost"));
+        if i >= 100 {
+            bare.push(plain);
+            checked.push(with_access);
+        }
+    }
+    bare.sort();
+    checked.sort();
+    let (b, c) = (percentile(&bare, 0.5), percentile(&checked, 0.5));
+    println!();
+    println!("| Ranking in-process ({rounds} runs) | median ms | p90 ms |");
+    println!("| --- | --- | --- |");
+    println!(
+        "| without the access layer | {b:.3} | {:.3} |",
+        percentile(&bare, 0.9)
+    );
+    println!(
+        "| with key, scope, cost and budget | {c:.3} | {:.3} |",
+        percentile(&checked, 0.9)
+    );
+    println!("access adds {:.1}% to the median", (c - b) / b * 100.0);
 }

@@ -479,3 +479,76 @@ db_test!(units, async fn keys_from_the_cli_work_list_and_revoke(app) {
         .await.expect("join");
     assert!(!ok && err.contains("unknown role"), "{err}");
 });
+
+db_test!(units, async fn documents_registered_by_the_cli_run_for_allow_list_keys(app) {
+    let dir = tempfile::tempdir().expect("a folder");
+    let file = dir.path().join("provinces.graphql");
+    let document = "query Provinces { units(level: PROVINCE, first: 2) { nodes { code } } }";
+    std::fs::write(&file, document).expect("write the document");
+    let url = app.database_url.clone();
+    let path = file.display().to_string();
+    let (ok, out, err) = tokio::task::spawn_blocking(move || cli(&url, &["documents", "register", &path]))
+        .await.expect("join");
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), tiendo::access::documents::hash(document));
+    let partner = app.key_with(Role::Partner, None, true).await;
+    let (status, body) = app.post_as(Some(&partner), document, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["units"]["nodes"].as_array().map(Vec::len), Some(2));
+    let (status, body) = app.post_as(Some(&partner), "query Other { units(level: PROVINCE, first: 3) { nodes { code } } }", json!({})).await;
+    assert_eq!(status, 403, "{body}");
+    // Not a GraphQL document: refused with one line.
+    std::fs::write(&file, "not graphql {").expect("write");
+    let url = app.database_url.clone();
+    let path = file.display().to_string();
+    let (ok, _, err) = tokio::task::spawn_blocking(move || cli(&url, &["documents", "register", &path]))
+        .await.expect("join");
+    assert!(!ok && err.contains("not a GraphQL document"), "{err}");
+});
+
+db_test!(units, async fn roles_by_documents_matrix(app) {
+    // What each caller gets for each document: "ok", or the error code.
+    let admin = app.admin_key.clone();
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let viewer = app.key(Role::Viewer, Some(("district", "445"))).await;
+    let partner = app.key(Role::Partner, Some(("province", "42"))).await;
+    let callers: Vec<(&str, Option<&str>)> = vec![
+        ("ADMIN", Some(&admin)),
+        ("OFFICER 42", Some(&officer)),
+        ("VIEWER 445", Some(&viewer)),
+        ("PARTNER 42", Some(&partner)),
+        ("no key", None),
+    ];
+    let ha_tinh_commune = json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE });
+    let documents: Vec<(&str, &str, Value, [&str; 5])> = vec![
+        ("a Hà Tĩnh commune", UNIT, ha_tinh_commune.clone(),
+            ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ("a Quảng Nam commune", UNIT, json!({ "level": "COMMUNE", "code": QUANG_NAM_COMMUNE }),
+            ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        ("Hà Tĩnh province", UNIT, json!({ "level": "PROVINCE", "code": "42" }),
+            ["ok", "ok", "FORBIDDEN", "ok", "ok"]),
+        ("the ranking of provinces", r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
+            period: { from: "2023-01-01", to: "2023-12-31" }, first: 63) { totalCount } }"#, json!({}),
+            ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok"]),
+        ("communes ranked (in the caller's scope)", r#"{ ranking(level: COMMUNE, metric: CARDS_ISSUED,
+            period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } }"#, json!({}),
+            ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ("a commune's reports", COUNT_REPORTS, json!({ "code": HA_TINH_COMMUNE }),
+            ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ("submitting a Hà Tĩnh row", SUBMIT, submit_row(HA_TINH_COMMUNE),
+            ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"]),
+        ("submitting a Quảng Nam row", SUBMIT, submit_row(QUANG_NAM_COMMUNE),
+            ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"]),
+    ];
+    let mut wrong = Vec::new();
+    for (what, document, variables, expected) in &documents {
+        for ((who, key), want) in callers.iter().zip(expected) {
+            let (_, body) = app.post_as(*key, document, variables.clone()).await;
+            let got = codes(&body).first().cloned().unwrap_or_else(|| "ok".into());
+            if got != *want {
+                wrong.push(format!("{who} × {what}: expected {want}, got {got}: {body}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+});
