@@ -157,7 +157,11 @@ db_test!(units, async fn bad_and_revoked_keys_are_unauthenticated(app) {
         let (status, body) = app.post_as(Some(header), "{ __typename }", json!({})).await;
         assert_eq!(status, 401, "{body}");
         assert_eq!(codes(&body), vec!["UNAUTHENTICATED"]);
+        let (status, _) = app.post_as(Some(header), SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
+        assert_eq!(status, 401);
     }
+    let count = app.data(COUNT_REPORTS, json!({ "code": HA_TINH_COMMUNE })).await;
+    assert_eq!(count["unit"]["reports"]["totalCount"], 0, "nothing was written");
     // A key revoked (by the CLI's store function) stops working; this
     // replica trusted it for at most 5 s.
     let db = tiendo::store::connect(&app.database_url).await.expect("connect");
@@ -196,6 +200,10 @@ db_test!(units, async fn every_limit_has_its_code_and_nothing_is_written(app) {
     // An alias flood.
     let flood: String = (0..40).map(|i| format!("a{i}: __typename ")).collect();
     let (_, body) = app.post_as(key, &format!("{{ {flood} }}"), json!({})).await;
+    assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
+    // A directive flood.
+    let directives: String = (0..25).map(|i| format!("d{i}: __typename @include(if: true) ")).collect();
+    let (_, body) = app.post_as(key, &format!("{{ {directives} }}"), json!({})).await;
     assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
     // A batch flood.
     let batch: Vec<Value> = (0..11).map(|_| json!({ "query": "{ __typename }" })).collect();
@@ -264,9 +272,28 @@ db_test!(units, async fn a_spent_budget_is_rate_limited_with_a_retry_time(app) {
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(codes(&body), vec!["RATE_LIMITED"], "{body}");
     assert!(body["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().is_some());
-    // A mutation refused for budget writes nothing and is audited as failed.
-    let (status, body) = app.post_as(Some(&key), SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
-    assert!(status == 429 || status == 200, "{status} {body}");
+    // A mutation refused for its budget writes nothing: a key of 15
+    // points submits once (11 points), and its correction is refused.
+    let small = tiendo::access::keys::generate().expect("a key");
+    tiendo::store::access::create_key(&db, tiendo::store::access::NewKey {
+        name: "fifteen points".into(),
+        prefix: tiendo::access::keys::display_prefix(&small),
+        hash: tiendo::access::keys::hash(&small),
+        role: entity::api_key::Role::Officer,
+        unit_id: None,
+        allow_list_only: false,
+        budget_points: Some(15),
+        refill_per_second: Some(1),
+    }).await.expect("create");
+    let (status, body) = app.post_as(Some(&small), SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
+    assert_eq!(status, 200, "{body}");
+    let mut changed = submit_row(HA_TINH_COMMUNE);
+    changed["reports"][0]["cardsIssued"] = json!(7);
+    let (status, body) = app.post_as(Some(&small), SUBMIT, changed).await;
+    assert_eq!(status, 429, "{body}");
+    let (_, body) = app.post_as(Some(&app.admin_key.clone()), r#"{ unit(level: COMMUNE, code: "18586") {
+        reports(period: { from: "2023-04-16", to: "2023-04-16" }, first: 5) { nodes { cardsIssued } } } }"#, json!({})).await;
+    assert_eq!(body["data"]["unit"]["reports"]["nodes"], json!([{ "cardsIssued": 1 }]), "{body}");
 });
 
 db_test!(units, async fn trusted_documents_and_persisted_queries(app) {
