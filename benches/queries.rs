@@ -162,7 +162,7 @@ async fn access_overhead(state: &tiendo::AppState, db: &sea_orm::DatabaseConnect
         let t = Instant::now();
         let caller = state
             .access
-            .caller(db, Some(&header))
+            .caller(db, Some(&header), state.engine.version())
             .await
             .expect("the key");
         let meta = Arc::new(RequestMeta {

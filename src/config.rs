@@ -55,8 +55,9 @@ pub enum KeysCommand {
     Create(KeyCreateArgs),
     /// List keys (never the keys themselves).
     List,
-    /// Revoke a key by id: it stops working at once on this replica's
-    /// database, within 5 seconds on every running server.
+    /// Revoke a key by id: it takes a data version, so every running server
+    /// refuses the key as soon as it follows (at once with PostgreSQL,
+    /// within a second with SQLite).
     Revoke {
         /// The key's id (see `keys list`).
         id: i64,

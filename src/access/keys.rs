@@ -3,9 +3,10 @@
 //!
 //! A key is high-entropy, so a fast hash is the right one (as GitHub and
 //! Stripe do for tokens): nobody can guess one, and the lookup is one
-//! indexed equality. Keys found valid are remembered for a few seconds
-//! per replica ([`KeyCache`]); a revocation reaches every replica within
-//! that time (at once on the one that revoked it).
+//! indexed equality. Keys found valid are remembered per replica
+//! ([`KeyCache`]) for at most 5 s and only while the data version stays the
+//! same: a revocation takes a data version, so it reaches every replica as
+//! soon as its rollup engine follows (PostgreSQL `NOTIFY`, or a 1 s poll).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -44,35 +45,38 @@ pub fn well_formed(text: &str) -> bool {
         .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Callers of keys this replica checked recently, by key hash.
+/// Callers of keys this replica checked recently, by key hash, with the
+/// data version they were checked at: an entry serves while it is younger
+/// than [`TRUST_FOR`] and the data version has not moved (a revocation
+/// moves it, on every replica).
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<String, (Instant, Caller)>>,
+    entries: Mutex<HashMap<String, (Instant, Option<i64>, Caller)>>,
 }
 
 impl KeyCache {
-    /// A key checked less than [`TRUST_FOR`] ago.
-    pub fn get(&self, hash: &str) -> Option<Caller> {
+    /// A key checked less than [`TRUST_FOR`] ago, at data version `version`.
+    pub fn get(&self, hash: &str, version: Option<i64>) -> Option<Caller> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(hash)
-            .filter(|(at, _)| at.elapsed() < TRUST_FOR)
-            .map(|(_, key)| key.clone())
+            .filter(|(at, at_version, _)| at.elapsed() < TRUST_FOR && *at_version == version)
+            .map(|(_, _, key)| key.clone())
     }
 
     /// Remembers the caller of a valid key.
-    pub fn put(&self, hash: &str, caller: Caller) {
+    pub fn put(&self, hash: &str, version: Option<i64>, caller: Caller) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() > 10_000 {
-            entries.retain(|_, (at, _)| at.elapsed() < TRUST_FOR);
+            entries.retain(|_, (at, _, _)| at.elapsed() < TRUST_FOR);
         }
-        entries.insert(hash.to_owned(), (Instant::now(), caller));
+        entries.insert(hash.to_owned(), (Instant::now(), version, caller));
     }
 
     /// Forgets a key (revoked on this replica).
     pub fn forget(&self, key_id: i64) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|_, (_, caller)| caller.key_id != Some(key_id));
+        entries.retain(|_, (_, _, caller)| caller.key_id != Some(key_id));
     }
 }
 

@@ -225,10 +225,13 @@ impl AccessState {
     }
 
     /// The caller of a request with this `Authorization` header value.
+    /// `version` is the data version the replica serves (see
+    /// [`keys::KeyCache`]).
     pub async fn caller(
         &self,
         db: &sea_orm::DatabaseConnection,
         authorization: Option<&str>,
+        version: Option<i64>,
     ) -> Result<Caller, AppError> {
         let Some(header) = authorization else {
             return if self.settings.anonymous {
@@ -250,7 +253,7 @@ impl AccessState {
                 )
             })?;
         let hash = keys::hash(key);
-        if let Some(caller) = self.keys.get(&hash) {
+        if let Some(caller) = self.keys.get(&hash, version) {
             return Ok(caller);
         }
         let stored = crate::store::access::active_key_by_hash(db, &hash)
@@ -284,7 +287,7 @@ impl AccessState {
             allow_list_only: stored.allow_list_only,
             budget: own,
         };
-        self.keys.put(&hash, caller.clone());
+        self.keys.put(&hash, version, caller.clone());
         Ok(caller)
     }
 }

@@ -277,7 +277,8 @@ async fn run(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let caller = match state.access.caller(&state.db, authorization).await {
+    let version = state.engine.version();
+    let caller = match state.access.caller(&state.db, authorization, version).await {
         Ok(caller) => caller,
         Err(err) => {
             let status = match err {

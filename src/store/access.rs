@@ -65,14 +65,25 @@ pub async fn keys(db: &impl ConnectionTrait) -> Result<Vec<api_key::Model>, DbEr
 }
 
 /// Revokes a key; false when there is no such active key.
-pub async fn revoke_key(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+///
+/// The revocation takes a data version like any write (with an empty
+/// change): every replica's engine follows it within moments (PostgreSQL
+/// `NOTIFY`, or the 1 s poll), and a replica trusts a checked key only
+/// while its engine stays at the version it was checked at.
+pub async fn revoke_key(db: &sea_orm::DatabaseConnection, id: i64) -> Result<bool, DbErr> {
+    let (txn, version) = super::changes::begin_write(db).await?;
     let done = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(Utc::now()))
         .filter(api_key::Column::Id.eq(id))
         .filter(api_key::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(done.rows_affected == 1)
+    if done.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    super::changes::commit_write(txn, version, &crate::engine::apply::Change::default()).await?;
+    Ok(true)
 }
 
 /// A registered document by hash.
