@@ -20,7 +20,7 @@ pub fn record(
     caller: &Caller,
     operation_name: Option<&str>,
     fields: &[String],
-    variables: &async_graphql::Variables,
+    variables_digest: String,
     succeeded: bool,
 ) -> AuditRecord {
     AuditRecord {
@@ -29,7 +29,7 @@ pub fn record(
         role: caller.role.as_str().into(),
         operation_name: operation_name.map(str::to_owned),
         fields: fields.join(","),
-        variables_digest: variables_digest(variables),
+        variables_digest,
         succeeded,
     }
 }
