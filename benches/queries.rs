@@ -142,9 +142,7 @@ async fn main() {
 /// with the access layer (key lookup, cost estimate, budget charge and
 /// refund, `extensions.cost`), alternating, to isolate what access adds.
 async fn access_overhead(state: &tiendo::AppState, db: &sea_orm::DatabaseConnection, key: &str) {
-    use std::sync::Arc;
     use tiendo::access::budget::Holder;
-    use tiendo::access::extension::RequestMeta;
     use tiendo::access::{Caller, Scope};
     use tiendo::graphql::Loaders;
     let rounds = 2_000;
@@ -165,16 +163,20 @@ async fn access_overhead(state: &tiendo::AppState, db: &sea_orm::DatabaseConnect
             .caller(db, Some(&header), state.engine.version())
             .await
             .expect("the key");
-        let meta = Arc::new(RequestMeta {
-            holder: caller.key_id.map(Holder::Key),
-            introspection: true,
-            ..RequestMeta::default()
-        });
-        let request = async_graphql::Request::new(RANKING)
+        let holder = caller.key_id.map(Holder::Key);
+        let mut request = async_graphql::Request::new(RANKING);
+        let admission = state
+            .guard
+            .admit(&mut request, &caller, holder, true)
+            .map_err(|(_, error)| error)
+            .expect("admitted");
+        let request = request
             .data(Loaders::new(db, &state.engine, caller.scope.clone()))
-            .data(caller)
-            .data(meta);
-        let response = state.schema.execute(request).await;
+            .data(caller.clone());
+        let mut response = state.schema.execute(request).await;
+        state
+            .guard
+            .settle(&admission, &caller, holder, &mut response);
         let with_access = t.elapsed();
         assert!(response.errors.is_empty());
         assert!(response.extensions.contains_key("cost"));

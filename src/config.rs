@@ -161,6 +161,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TIENDO_NO_RESPONSE_CACHE")]
     pub no_response_cache: bool,
 
+    /// Size of the response cache in MiB (keys and serialized responses);
+    /// the least used answers are dropped beyond it.
+    #[arg(long, env = "TIENDO_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: u64,
+
     #[command(flatten)]
     pub limits: Limits,
 
@@ -174,6 +179,7 @@ impl Default for ServeArgs {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             no_demo: false,
             no_response_cache: false,
+            response_cache_mb: 64,
             limits: Limits::default(),
             access: AccessArgs::default(),
         }

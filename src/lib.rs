@@ -54,14 +54,26 @@ pub struct AppState {
     pub engine: Arc<engine::Engine>,
     /// Keys, budgets and trusted documents of this replica.
     pub access: Arc<access::AccessState>,
+    /// The access checks around execution (cost, limits, budget).
+    pub guard: Arc<access::guard::Guard>,
+    /// The response cache (`None` with `--no-response-cache`).
+    pub cache: Option<Arc<http::cache::ResponseCache>>,
 }
 
 impl AppState {
     /// State for a server over `db` configured by `config`.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
         let access = Arc::new(access::AccessState::new(config.serve.access.settings()));
-        let schema = build_schema(db.clone(), &config.serve.limits, access.budgets.clone());
+        let schema = build_schema(db.clone(), &config.serve.limits);
+        let guard = Arc::new(graphql::guard(&config.serve.limits, access.budgets.clone()));
+        let cache = (!config.serve.no_response_cache).then(|| {
+            Arc::new(http::cache::ResponseCache::new(
+                config.serve.response_cache_mb.saturating_mul(1024 * 1024),
+            ))
+        });
         AppState {
+            guard,
+            cache,
             db,
             schema,
             config: Arc::new(config),

@@ -36,6 +36,9 @@ const LIST_BOUNDS: &[(&str, &str, u64)] = &[
     ("Catalog", "indicators", 20),
 ];
 
+/// Deepest nesting of selection sets (fragments included) the walk follows.
+const MAX_NESTING: usize = 64;
+
 /// Items of any other list.
 const DEFAULT_LIST_BOUND: u64 = 20;
 
@@ -97,6 +100,8 @@ struct Walk<'a> {
     /// Fragment spreads being expanded (a cycle is refused; validation,
     /// which runs later, would refuse it too).
     spreads: Vec<Name>,
+    /// Selection sets entered and not yet left.
+    nesting: usize,
 }
 
 /// The operation that runs: the named one, or the only one.
@@ -147,6 +152,7 @@ pub fn estimate(
         aliases: 0,
         directives: op.directives.len(),
         spreads: Vec::new(),
+        nesting: 0,
     };
     let mut root_fields = Vec::new();
     collect_root_fields(document, &op.selection_set.node, &mut root_fields, 0);
@@ -226,6 +232,26 @@ impl Walk<'_> {
     /// it may be resolved; `page` is set when `ty` is a connection asked
     /// for `page` nodes (its `edges` and `nodes` repeat that many times).
     fn selection_set(
+        &mut self,
+        set: &SelectionSet,
+        ty: &str,
+        multiplier: u64,
+        page: Option<u64>,
+    ) -> Result<(), Refusal> {
+        // The estimate runs before validation (which limits the depth): a
+        // document nested absurdly deep stops here, not on the stack.
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING {
+            return Err(Refusal::complex(format!(
+                "the document is nested too deep (more than {MAX_NESTING} selection sets)"
+            )));
+        }
+        let walked = self.selection_items(set, ty, multiplier, page);
+        self.nesting -= 1;
+        walked
+    }
+
+    fn selection_items(
         &mut self,
         set: &SelectionSet,
         ty: &str,

@@ -15,7 +15,7 @@ pub mod audit;
 pub mod budget;
 pub mod cost;
 pub mod documents;
-pub mod extension;
+pub mod guard;
 pub mod keys;
 pub mod scope;
 

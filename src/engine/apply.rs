@@ -77,6 +77,7 @@ impl Snapshot {
     ) -> Result<Snapshot, NeedsRebuild> {
         let mut next = self.clone();
         next.version = version;
+        next.data_version = version;
         // The earliest changed day of every touched unit (for completion).
         let mut earliest: HashMap<u32, Day> = HashMap::new();
         let mut touch = |u: u32, d: Day| {

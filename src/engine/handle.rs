@@ -8,6 +8,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{Mutex, watch};
 
 use super::build;
+use super::directory::UnitDirectory;
+use super::fence::Fence;
 use super::snapshot::Snapshot;
 use crate::store;
 use crate::store::changes::{self, Logged};
@@ -19,6 +21,8 @@ pub struct Engine {
     /// Held while a new snapshot is being made (a rebuild or a catch-up), so
     /// that versions are installed one after another, never twice.
     writer: Mutex<()>,
+    /// Reads of the committed version, shared by concurrent requests.
+    fence: Arc<Fence>,
 }
 
 impl Default for Engine {
@@ -26,6 +30,7 @@ impl Default for Engine {
         Engine {
             current: watch::channel(None).0,
             writer: Mutex::new(()),
+            fence: Arc::new(Fence::default()),
         }
     }
 }
@@ -44,6 +49,11 @@ impl Engine {
             Ok(Ok(guard)) => guard.clone(),
             _ => None,
         }
+    }
+
+    /// The installed snapshot, if there is one (without waiting).
+    pub fn current(&self) -> Option<Arc<Snapshot>> {
+        self.current.borrow().clone()
     }
 
     /// Whether a snapshot is installed.
@@ -81,6 +91,33 @@ impl Engine {
         self.catch_up_locked(db).await
     }
 
+    /// Brings the snapshot up to every write committed before this call,
+    /// on this replica or any other: the read fence of a request that must
+    /// not answer from older data (see [`super::fence`]). Costs one shared
+    /// query when the snapshot is already current. Does nothing before the
+    /// first snapshot (rollup fields wait for it, and it is built current).
+    pub async fn reach_committed(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        let Some(mine) = self.version() else {
+            return Ok(());
+        };
+        let committed = self.fence.committed(db).await?;
+        if committed <= mine {
+            return Ok(());
+        }
+        let _writer = self.writer.lock().await;
+        // Another request may have caught up while this one waited.
+        if self.version().is_some_and(|v| v >= committed) {
+            return Ok(());
+        }
+        self.catch_up_locked(db).await
+    }
+
+    /// The data version of the installed snapshot's data (see
+    /// [`Snapshot::data_version`]).
+    pub fn data_version(&self) -> Option<i64> {
+        self.current.borrow().as_ref().map(|s| s.data_version())
+    }
+
     async fn catch_up_locked(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let Some(mut snapshot) = self.current.borrow().clone() else {
             return Ok(());
@@ -93,6 +130,7 @@ impl Engine {
             }
             let next = match logged {
                 Logged::Rebuild => None,
+                Logged::Access => Some(snapshot.moved_to(version)),
                 Logged::Delta(change) => {
                     let needed = snapshot.stock_rows_needed(&change);
                     let rows = store::engine::stocks_of(db, &needed).await?;
@@ -125,29 +163,33 @@ impl Engine {
     async fn rebuild_locked(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let started = Instant::now();
         let mut attempt = 0;
-        let (version, units, stocks, reports) = loop {
+        let (version, rows, units, stocks, reports) = loop {
             attempt += 1;
             if attempt > 3 {
                 let txn = changes::hold_writes(db).await?;
                 let version = changes::current(&txn).await?;
+                let rows = store::units::all(&txn).await?;
                 let units = store::engine::units(&txn).await?;
                 let stocks = store::engine::stocks(&txn).await?;
                 let reports = store::engine::reports_in(&txn).await?;
                 txn.rollback().await?;
-                break (version, units, stocks, reports);
+                break (version, rows, units, stocks, reports);
             }
             let before = changes::current(db).await?;
+            let rows = store::units::all(db).await?;
             let units = store::engine::units(db).await?;
             let stocks = store::engine::stocks(db).await?;
             let reports = store::engine::reports(db).await?;
             if changes::current(db).await? == before {
-                break (before, units, stocks, reports);
+                break (before, rows, units, stocks, reports);
             }
         };
         let read = started.elapsed();
         let snapshot = tokio::task::spawn_blocking(move || {
             let mut s = build::build(units, &stocks, &reports);
             s.version = version;
+            s.data_version = version;
+            s.directory = Arc::new(UnitDirectory::new(rows));
             s
         })
         .await

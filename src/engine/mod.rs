@@ -13,6 +13,8 @@
 pub mod apply;
 pub mod build;
 pub mod days;
+pub mod directory;
+pub mod fence;
 pub mod handle;
 pub mod metrics;
 pub mod period;

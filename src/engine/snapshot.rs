@@ -233,6 +233,9 @@ impl StockSeries {
 pub struct Snapshot {
     /// The data version this snapshot shows (see `store::changes`).
     pub(crate) version: i64,
+    /// The last version at or before `version` that changed data (not only
+    /// access): responses computed at any version since stay valid.
+    pub(crate) data_version: i64,
     pub(crate) units: Vec<UnitNode>,
     pub(crate) index: HashMap<i64, u32>,
     /// Units by (level, code).
@@ -253,6 +256,8 @@ pub struct Snapshot {
     pub(crate) completed_on: HashMap<Indicator, Vec<Option<Day>>>,
     /// Rows read to build this snapshot (for logs and benchmarks).
     pub(crate) source_rows: usize,
+    /// Every unit row (names, codes, children), shared between versions.
+    pub(crate) directory: Arc<super::directory::UnitDirectory>,
 }
 
 impl Snapshot {
@@ -264,6 +269,24 @@ impl Snapshot {
     /// The data version the snapshot shows.
     pub fn version(&self) -> i64 {
         self.version
+    }
+
+    /// The last data version that changed numbers or rows (a key's
+    /// revocation moves [`Snapshot::version`] but not this).
+    pub fn data_version(&self) -> i64 {
+        self.data_version
+    }
+
+    /// The unit rows of this snapshot.
+    pub fn directory(&self) -> &super::directory::UnitDirectory {
+        &self.directory
+    }
+
+    /// This snapshot at a later version that changed only access.
+    pub fn moved_to(&self, version: i64) -> Snapshot {
+        let mut next = self.clone();
+        next.version = version;
+        next
     }
 
     /// The dense index of the unit with this level and code.

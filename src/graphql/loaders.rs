@@ -105,8 +105,14 @@ impl Loaders {
             rollups: make(RollupLoader(snapshot.clone())),
             ranks: make(RankLoader(snapshot.clone())),
             snapshot,
-            units: make(UnitLoader(db.clone())),
-            children: make(ChildrenLoader(db.clone())),
+            units: make(UnitLoader {
+                db: db.clone(),
+                engine: engine.clone(),
+            }),
+            children: make(ChildrenLoader {
+                db: db.clone(),
+                engine: engine.clone(),
+            }),
             campaigns: make(CampaignLoader(db.clone())),
             sub_campaigns: make(SubCampaignsLoader(db.clone())),
             campaign_targets: make(TargetsLoader(db.clone())),

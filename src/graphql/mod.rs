@@ -50,27 +50,48 @@ pub struct Mutation(
 pub type TiendoSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema with its limits; `db` is shared by every request.
-/// Per-request data (the loaders) is attached by the HTTP layer.
-pub fn build_schema(
-    db: DatabaseConnection,
-    limits: &Limits,
-    budgets: std::sync::Arc<crate::access::budget::Budgets>,
-) -> TiendoSchema {
+/// Per-request data (the loaders, the caller) is attached by the HTTP
+/// layer, which also applies the access checks around execution (see
+/// [`crate::access::guard`]): the schema has no extension, so fields
+/// resolve on async-graphql's plain path.
+pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(db)
         .data(limits.clone())
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(crate::access::extension::AccessExtension {
-            limits: crate::access::cost::CostLimits {
-                max_page: limits.max_page_size as u64,
-                max_nodes: limits.max_nodes,
-                max_aliases: limits.max_aliases,
-                max_directives: limits.max_directives,
-            },
-            budgets,
-        })
         .finish()
+}
+
+/// The schema's types, as the cost walk reads them (async-graphql keeps
+/// its own registry private to the schema).
+pub fn registry() -> async_graphql::registry::Registry {
+    use async_graphql::OutputType;
+    let mut registry = async_graphql::registry::Registry {
+        query_type: Query::type_name().into_owned(),
+        mutation_type: Some(Mutation::type_name().into_owned()),
+        ..Default::default()
+    };
+    Query::create_type_info(&mut registry);
+    Mutation::create_type_info(&mut registry);
+    registry
+}
+
+/// The access guard of a server with these limits.
+pub fn guard(
+    limits: &Limits,
+    budgets: std::sync::Arc<crate::access::budget::Budgets>,
+) -> crate::access::guard::Guard {
+    crate::access::guard::Guard::new(
+        registry(),
+        crate::access::cost::CostLimits {
+            max_page: limits.max_page_size as u64,
+            max_nodes: limits.max_nodes,
+            max_aliases: limits.max_aliases,
+            max_directives: limits.max_directives,
+        },
+        budgets,
+    )
 }
 
 /// The SDL of the schema, as `tiendo export-schema` prints it and

@@ -16,8 +16,9 @@
 //!   HTTP. In both, an unusable key is 401, a spent budget 429 with
 //!   `Retry-After`.
 
+pub mod cache;
+
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -34,7 +35,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::access::budget::Holder;
-use crate::access::extension::RequestMeta;
+use crate::access::guard;
 use crate::access::{Caller, audit, documents};
 use crate::error::{AppError, codes};
 use crate::graphql::Loaders;
@@ -139,6 +140,10 @@ fn refused(status: StatusCode, media: Media, error: ServerError) -> HttpResponse
 
 fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> HttpResponse {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    bytes_response(status, media, bytes)
+}
+
+fn bytes_response(status: StatusCode, media: Media, bytes: Vec<u8>) -> HttpResponse {
     let content_type = match media {
         Media::GraphqlResponse => GRAPHQL_RESPONSE,
         Media::Json => "application/json",
@@ -298,9 +303,8 @@ async fn run(
     };
     match batch {
         BatchRequest::Single(request) => {
-            let (status, response, retry) =
-                one(state, &caller, holder, request, via_get, media).await;
-            let mut http = json_response(status, media, &BatchResponse::Single(response));
+            let (status, reply, retry) = one(state, &caller, holder, request, via_get, media).await;
+            let mut http = bytes_response(status, media, reply.into_bytes());
             if let Some(retry) = retry {
                 http.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry));
@@ -326,12 +330,16 @@ async fn run(
                     ),
                 );
             }
-            let mut responses = Vec::with_capacity(requests.len());
-            for request in requests {
-                let (_, response, _) = one(state, &caller, holder, request, via_get, media).await;
-                responses.push(response);
+            let mut body = vec![b'['];
+            for (i, request) in requests.into_iter().enumerate() {
+                let (_, reply, _) = one(state, &caller, holder, request, via_get, media).await;
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(&reply.into_bytes());
             }
-            json_response(StatusCode::OK, media, &BatchResponse::Batch(responses))
+            body.push(b']');
+            bytes_response(StatusCode::OK, media, body)
         }
     }
 }
@@ -373,7 +381,25 @@ fn status_of(response: &Response, media: Media) -> (StatusCode, Option<u64>) {
     }
 }
 
-/// Runs one GraphQL request for `caller`.
+/// The answer to one request of a batch: executed, or from the cache.
+enum Reply {
+    Executed(Response),
+    /// The whole serialized response.
+    Cached(Vec<u8>),
+}
+
+impl Reply {
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Reply::Executed(response) => {
+                serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec())
+            }
+            Reply::Cached(bytes) => bytes,
+        }
+    }
+}
+
+/// Runs one GraphQL request for `caller` (or answers it from the cache).
 async fn one(
     state: &AppState,
     caller: &Caller,
@@ -381,10 +407,10 @@ async fn one(
     mut request: Request,
     via_get: bool,
     media: Media,
-) -> (StatusCode, Response, Option<u64>) {
+) -> (StatusCode, Reply, Option<u64>) {
     let finish = |response: Response| {
         let (status, retry) = status_of(&response, media);
-        (status, response, retry)
+        (status, Reply::Executed(response), retry)
     };
     // Persisted queries (APQ) and the allow-list.
     if let Err(error) = resolve_document(state, caller, &mut request).await {
@@ -393,7 +419,7 @@ async fn one(
     // GET runs queries only; a mutation's variables are digested for the
     // audit log before they are handed over (not cloned: a batch holds
     // thousands of rows).
-    let mutation = is_mutation(&request);
+    let mutation = is_mutation(state, &request);
     if via_get && mutation {
         return finish(Response::from_errors(vec![error_with_code(
             "mutations need POST",
@@ -401,29 +427,62 @@ async fn one(
         )]));
     }
     let introspection = caller.may_introspect(&state.access.settings);
+    // A read answers from data at least as new as every write committed
+    // before it arrived, on any replica (the read fence); only then may it
+    // be answered from the cache.
+    let mut cache_status = if state.cache.is_some() {
+        cache::Status::Bypass
+    } else {
+        cache::Status::Off
+    };
+    let mut cacheable = None;
+    if !mutation {
+        match state.engine.reach_committed(&state.db).await {
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the committed data version");
+            }
+            Ok(()) => {
+                if let (Some(cache), Some(version)) = (&state.cache, state.engine.data_version()) {
+                    if let Some(key) = cache::Key::of(&request, caller, introspection) {
+                        if let Some(entry) = cache.get(&key, version) {
+                            return cached(state, caller, holder, &entry, media);
+                        }
+                        cache_status = cache::Status::Miss;
+                        cacheable = Some((key, version));
+                    }
+                }
+            }
+        }
+    }
     if !introspection {
         request = request.disable_introspection();
     }
-    let meta = Arc::new(RequestMeta {
-        operation_name: request.operation_name.clone(),
-        holder,
-        introspection,
-        ..RequestMeta::default()
-    });
+    // Cost, limits and budget (refused: nothing runs, and nothing is kept).
+    let admitted = state
+        .guard
+        .admit(&mut request, caller, holder, introspection);
     let variables_digest = mutation.then(|| audit::variables_digest(&request.variables));
     let operation_name = request.operation_name.clone();
-    let request = request
-        .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
-        .data(caller.clone())
-        .data(meta.clone());
-    let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
-    let execution = state.schema.execute(request);
-    let mut response = match tokio::time::timeout(timeout, execution).await {
-        Ok(response) => response,
-        Err(_) => Response::from_errors(vec![error_with_code(
-            format!("the request ran longer than {} ms", timeout.as_millis()),
-            codes::TIMEOUT,
-        )]),
+    let (admission, mut response) = match admitted {
+        Ok(admission) => {
+            let request = request
+                .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
+                .data(caller.clone());
+            let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
+            let execution = state.schema.execute(request);
+            let response = match tokio::time::timeout(timeout, execution).await {
+                Ok(response) => response,
+                Err(_) => Response::from_errors(vec![error_with_code(
+                    format!("the request ran longer than {} ms", timeout.as_millis()),
+                    codes::TIMEOUT,
+                )]),
+            };
+            (admission, response)
+        }
+        Err((admission, error)) => {
+            cacheable = None;
+            (admission, Response::from_errors(vec![error]))
+        }
     };
     for error in &mut response.errors {
         classify(error);
@@ -431,7 +490,27 @@ async fn one(
             strip_suggestions(error);
         }
     }
-    if let Some(estimate) = meta.estimate().filter(|e| e.mutation) {
+    state
+        .guard
+        .settle(&admission, caller, holder, &mut response);
+    let estimate = admission.estimate;
+    if let (Some(cache), Some((key, version)), Some(estimate)) =
+        (&state.cache, cacheable, estimate.as_ref())
+    {
+        cache.put(
+            key,
+            version,
+            &response,
+            &estimate.root_fields,
+            estimate.points,
+            estimate.nodes,
+        );
+    }
+    response.extensions.insert(
+        "responseCache".to_owned(),
+        async_graphql::Value::from(cache_status.as_str()),
+    );
+    if let Some(estimate) = estimate.filter(|e| e.mutation) {
         let record = audit::record(
             caller,
             operation_name
@@ -448,14 +527,53 @@ async fn one(
     finish(response)
 }
 
+/// A cached answer: charged to the caller's budget like an executed one,
+/// with a fresh `extensions.cost`.
+fn cached(
+    state: &AppState,
+    caller: &Caller,
+    holder: Option<Holder>,
+    entry: &cache::Entry,
+    media: Media,
+) -> (StatusCode, Reply, Option<u64>) {
+    let left = match holder {
+        Some(holder) => {
+            let budgets = state.guard.budgets();
+            if let Err(error) = guard::charge(budgets, holder, caller, entry.requested) {
+                let response = Response::from_errors(vec![error]);
+                let (status, retry) = status_of(&response, media);
+                return (status, Reply::Executed(response), retry);
+            }
+            budgets.refund(holder, caller.budget, entry.requested - entry.actual)
+        }
+        None => caller.budget.points,
+    };
+    let cost = guard::cost_value(caller, entry.requested, entry.actual, entry.nodes, left);
+    let mut extensions = async_graphql::indexmap::IndexMap::new();
+    extensions.insert("cost".to_owned(), cost);
+    extensions.insert(
+        "responseCache".to_owned(),
+        async_graphql::Value::from(cache::Status::Hit.as_str()),
+    );
+    let mut body = Vec::with_capacity(entry.data.len() + 256);
+    body.extend_from_slice(b"{\"data\":");
+    body.extend_from_slice(&entry.data);
+    body.extend_from_slice(b",\"extensions\":");
+    if serde_json::to_writer(&mut body, &extensions).is_err() {
+        body.extend_from_slice(b"{}");
+    }
+    body.push(b'}');
+    (StatusCode::OK, Reply::Cached(body), None)
+}
+
 /// Whether the request's operation is a mutation (a document that does
 /// not parse is not: execution reports it).
-fn is_mutation(request: &Request) -> bool {
-    // Most documents never say the word: skip parsing them twice.
+fn is_mutation(state: &AppState, request: &Request) -> bool {
+    // Most documents never say the word: skip looking them up.
     if !request.query.contains("mutation") {
         return false;
     }
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+    let Some(document) = state.guard.parse(&request.query) else {
         return false;
     };
     crate::access::cost::operation(&document, request.operation_name.as_deref())

@@ -66,8 +66,8 @@ pub async fn keys(db: &impl ConnectionTrait) -> Result<Vec<api_key::Model>, DbEr
 
 /// Revokes a key; false when there is no such active key.
 ///
-/// The revocation takes a data version like any write (with an empty
-/// change): every replica's engine follows it within moments (PostgreSQL
+/// The revocation takes a data version like any write (logged as an
+/// access change, which leaves cached responses valid): every replica's engine follows it within moments (PostgreSQL
 /// `NOTIFY`, or the 1 s poll), and a replica trusts a checked key only
 /// while its engine stays at the version it was checked at.
 pub async fn revoke_key(db: &sea_orm::DatabaseConnection, id: i64) -> Result<bool, DbErr> {
@@ -82,7 +82,7 @@ pub async fn revoke_key(db: &sea_orm::DatabaseConnection, id: i64) -> Result<boo
         txn.rollback().await?;
         return Ok(false);
     }
-    super::changes::commit_write(txn, version, &crate::engine::apply::Change::default()).await?;
+    super::changes::commit_access_write(txn, version).await?;
     Ok(true)
 }
 

@@ -28,6 +28,9 @@ pub const CHANNEL: &str = "tiendo_changes";
 /// Kinds of change-log entries.
 pub const KIND_DELTA: &str = "delta";
 pub const KIND_REBUILD: &str = "rebuild";
+/// A write that changed who may call (keys), not the data: replicas move
+/// to its version, and their cached responses stay valid.
+pub const KIND_ACCESS: &str = "access";
 
 /// Opens a write transaction and takes the next data version.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<(DatabaseTransaction, i64), DbErr> {
@@ -45,6 +48,14 @@ pub async fn commit_write(
     change: &Change,
 ) -> Result<(), DbErr> {
     record(&txn, version, change).await?;
+    txn.commit().await
+}
+
+/// Like [`commit_write`], for a write that changed only access (a key's
+/// revocation): it takes a version, so that replicas drop the key as soon as
+/// they follow, but it changes no number or row a response shows.
+pub async fn commit_access_write(txn: DatabaseTransaction, version: i64) -> Result<(), DbErr> {
+    record_kind(&txn, version, KIND_ACCESS, Vec::new()).await?;
     txn.commit().await
 }
 
@@ -141,6 +152,8 @@ pub enum Logged {
     Delta(Change),
     /// Read everything again.
     Rebuild,
+    /// Only access changed: move to the version, keep the numbers.
+    Access,
 }
 
 /// The changes after version `after`, in order, with their versions. An
@@ -156,6 +169,8 @@ pub async fn since(db: &DatabaseConnection, after: i64) -> Result<Vec<(i64, Logg
     for row in rows {
         if row.version != expected {
             out.push((row.version, Logged::Rebuild));
+        } else if row.kind == KIND_ACCESS {
+            out.push((row.version, Logged::Access));
         } else if row.kind == KIND_DELTA {
             match decode(&row.payload) {
                 Some(change) => out.push((row.version, Logged::Delta(change))),

@@ -3,8 +3,8 @@
 use entity::unit::{self, UnitLevel};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::Page;
@@ -17,6 +17,14 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Mo
     }
     unit::Entity::find()
         .filter(unit::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
+/// Every unit (the rollup engine keeps them in memory).
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<unit::Model>, DbErr> {
+    unit::Entity::find()
+        .order_by_asc(unit::Column::Id)
         .all(db)
         .await
 }

@@ -1,41 +1,75 @@
 //! Loaders for units: by id, and the children of a parent. Each batches all
-//! keys of one request tick into one statement.
+//! keys of one request tick.
+//!
+//! Once the rollup engine holds a snapshot, units come from its directory
+//! (see [`crate::engine::directory`]): the tree changes only by bulk loads,
+//! which rebuild every snapshot, so memory is as exact as the table and a
+//! dashboard document runs no SQL. Before that, and for any id the
+//! directory lacks, they come from the database in one statement.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::unit::Model;
+use entity::unit::{Model, UnitLevel};
 use sea_orm::DatabaseConnection;
 
+use crate::engine::Engine;
 use crate::error::AppError;
 use crate::store;
 
 /// Units by id.
-pub struct UnitLoader(pub DatabaseConnection);
+pub struct UnitLoader {
+    pub db: DatabaseConnection,
+    pub engine: Arc<Engine>,
+}
 
 impl Loader<i64> for UnitLoader {
     type Value = Model;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Model>, Self::Error> {
-        let rows = store::units::by_ids(&self.0, keys)
-            .await
-            .map_err(AppError::from)?;
-        Ok(rows.into_iter().map(|u| (u.id, u)).collect())
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut missing = Vec::new();
+        let snapshot = self.engine.current();
+        let directory = snapshot.as_ref().map(|s| s.directory());
+        for key in keys {
+            match directory.and_then(|d| d.get(*key)) {
+                Some(model) => {
+                    found.insert(*key, model.clone());
+                }
+                None => missing.push(*key),
+            }
+        }
+        if !missing.is_empty() {
+            let rows = store::units::by_ids(&self.db, &missing)
+                .await
+                .map_err(AppError::from)?;
+            found.extend(rows.into_iter().map(|u| (u.id, u)));
+        }
+        Ok(found)
     }
 }
 
 /// All children of a parent, sorted by id (pages are cut in memory: a unit
 /// has at most a few hundred children).
-pub struct ChildrenLoader(pub DatabaseConnection);
+pub struct ChildrenLoader {
+    pub db: DatabaseConnection,
+    pub engine: Arc<Engine>,
+}
 
 impl Loader<i64> for ChildrenLoader {
     type Value = Arc<Vec<Model>>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        let rows = store::units::children_of(&self.0, keys)
+        if let Some(snapshot) = self.engine.current() {
+            let directory = snapshot.directory();
+            if !directory.is_empty() {
+                return Ok(keys.iter().map(|k| (*k, directory.children(*k))).collect());
+            }
+        }
+        let rows = store::units::children_of(&self.db, keys)
             .await
             .map_err(AppError::from)?;
         let mut by_parent: HashMap<i64, Vec<Model>> =
@@ -50,4 +84,21 @@ impl Loader<i64> for ChildrenLoader {
             .map(|(k, v)| (k, Arc::new(v)))
             .collect())
     }
+}
+
+/// The latest version of the unit with this level and code: from the
+/// engine's directory when it holds the units, else from the database.
+pub async fn by_level_code(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    level: UnitLevel,
+    code: &str,
+) -> Result<Option<Model>, AppError> {
+    if let Some(snapshot) = engine.current() {
+        let directory = snapshot.directory();
+        if !directory.is_empty() {
+            return Ok(directory.by_level_code(level, code).cloned());
+        }
+    }
+    Ok(store::units::by_level_code(db, level, code).await?)
 }

@@ -392,6 +392,15 @@ impl Unit {
 /// The unit with this id through the request's loader; a missing row is an
 /// internal error (`what` says who referred to it, for the log).
 pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
+    // In memory once the engine holds the tree: no loader round (a ranking
+    // asks for 63 units at once, and a loader would wait a tick for them).
+    let engine = ctx.loaders().snapshot.engine();
+    if let Some(model) = engine
+        .current()
+        .and_then(|s| s.directory().get(unit_id).cloned())
+    {
+        return Unit::visible(ctx, model);
+    }
     let model = ctx
         .loaders()
         .units
@@ -443,9 +452,9 @@ impl UnitQuery {
         code: String,
     ) -> Result<Option<Unit>> {
         let code = normalise_code(&code)?;
-        let found = store::units::by_level_code(ctx.db(), StoredLevel::from(level), &code)
-            .await
-            .map_err(AppError::from)?;
+        let engine = ctx.loaders().snapshot.engine();
+        let found =
+            loader::by_level_code(ctx.db(), engine, StoredLevel::from(level), &code).await?;
         match found {
             Some(model) => Unit::visible(ctx, model).map(Some),
             None => Err(AppError::NotFound(format!(

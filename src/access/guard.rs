@@ -1,0 +1,268 @@
+//! The access checks that need the parsed document, run by the HTTP layer
+//! around execution: the cost estimate and its limits before anything
+//! runs, the budget charge, and `extensions.cost` on the response (with the
+//! refund of what was charged but not spent).
+//!
+//! They used to be an async-graphql extension. An extension, whatever
+//! hooks it implements, sends every field of every response through
+//! async-graphql's extension chain (a registry look-up and boxed futures
+//! per field): for the 63-province ranking that was most of the request.
+//! Here the document is parsed once, handed to async-graphql already
+//! parsed, and execution takes the plain path.
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::registry::Registry;
+use async_graphql::{Request, Response, ServerError, Value};
+
+use super::Caller;
+use super::budget::{Budgets, Charge, Holder};
+use super::cost::{self, CostLimits, Estimate, MUTATION_POINTS};
+use crate::error::codes;
+
+/// The schema's types (for the cost walk), the limits and the budgets.
+pub struct Guard {
+    registry: Registry,
+    limits: CostLimits,
+    budgets: Arc<Budgets>,
+    /// Documents parsed before, by their text: dashboards send the same
+    /// few documents over and over, and parsing one (async-graphql's pest
+    /// parser) cost more than a tenth of a 63-province ranking. A copy of
+    /// the parsed tree is much cheaper.
+    parsed: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+}
+
+/// Documents the parse cache keeps, and the largest it keeps.
+const PARSED_DOCUMENTS: u64 = 1_000;
+const PARSED_DOCUMENT_BYTES: usize = 16 * 1024;
+
+/// What [`Guard::admit`] decided about one request.
+#[derive(Debug, Default)]
+pub struct Admission {
+    /// The estimate, when the document parsed and was walked.
+    pub estimate: Option<Estimate>,
+    /// What was charged: points, and what was left after.
+    charged: Option<(u64, u64)>,
+}
+
+impl Guard {
+    /// A guard over the types of `registry`.
+    pub fn new(registry: Registry, limits: CostLimits, budgets: Arc<Budgets>) -> Self {
+        Guard {
+            registry,
+            limits,
+            budgets,
+            parsed: moka::sync::Cache::new(PARSED_DOCUMENTS),
+        }
+    }
+
+    /// The request's document, parsed (or copied from the parse cache).
+    pub fn parse(&self, query: &str) -> Option<ExecutableDocument> {
+        if let Some(document) = self.parsed.get(query) {
+            return Some((*document).clone());
+        }
+        let document = async_graphql::parser::parse_query(query).ok()?;
+        if query.len() <= PARSED_DOCUMENT_BYTES {
+            self.parsed
+                .insert(query.to_owned(), Arc::new(document.clone()));
+        }
+        Some(document)
+    }
+
+    /// The budgets the guard charges.
+    pub fn budgets(&self) -> &Budgets {
+        &self.budgets
+    }
+
+    /// Parses the request's document (async-graphql then runs the parsed
+    /// one), estimates its cost, applies the limits, the introspection and
+    /// writer checks, and charges the budget. `Err` carries the refusal,
+    /// with whatever was decided before it (a refused mutation is still
+    /// audited). A document that does not parse is admitted: execution
+    /// reports the syntax error as it always does.
+    pub fn admit(
+        &self,
+        request: &mut Request,
+        caller: &Caller,
+        holder: Option<Holder>,
+        introspection: bool,
+    ) -> Result<Admission, (Admission, ServerError)> {
+        let mut admission = Admission::default();
+        let Some(document) = self.parse(&request.query) else {
+            return Ok(admission);
+        };
+        let estimated = cost::estimate(
+            &self.registry,
+            &document,
+            request.operation_name.as_deref(),
+            &request.variables,
+            self.limits,
+        );
+        request.set_parsed_query(document);
+        let estimate = match estimated {
+            Ok(estimate) => estimate,
+            Err(r) => return Err((admission, refusal(r.code, r.message, r.argument))),
+        };
+        let introspects = estimate
+            .root_fields
+            .iter()
+            .any(|f| f == "__schema" || f == "__type");
+        let points = estimate.points;
+        let mutation = estimate.mutation;
+        admission.estimate = Some(estimate);
+        if !introspection && introspects {
+            let error = refusal(
+                codes::FORBIDDEN,
+                "introspection is off for this key".into(),
+                None,
+            );
+            return Err((admission, error));
+        }
+        if mutation {
+            if let Err(err) = caller.check_writer() {
+                let error = refusal(err.code(), err.client_message(), None);
+                return Err((admission, error));
+            }
+        }
+        let Some(holder) = holder else {
+            return Ok(admission);
+        };
+        match charge(&self.budgets, holder, caller, points) {
+            Ok(left) => {
+                admission.charged = Some((points, left));
+                Ok(admission)
+            }
+            Err(error) => Err((admission, error)),
+        }
+    }
+
+    /// Gives back what the request was charged but did not spend, and
+    /// writes `extensions.cost`.
+    pub fn settle(
+        &self,
+        admission: &Admission,
+        caller: &Caller,
+        holder: Option<Holder>,
+        response: &mut Response,
+    ) {
+        let estimate = admission.estimate.as_ref();
+        let (requested, actual, left) = match admission.charged {
+            Some((points, left)) => {
+                let mutation_fields = estimate.map_or(0, |e| e.mutation_fields);
+                let actual =
+                    (1 + cost::actual_nodes(&response.data) + MUTATION_POINTS * mutation_fields)
+                        .min(points);
+                let left = match holder {
+                    Some(holder) => self.budgets.refund(holder, caller.budget, points - actual),
+                    None => left,
+                };
+                (points, actual, left)
+            }
+            // Nothing charged: what is left is unchanged.
+            None => (
+                estimate.map_or(0, |e| e.points),
+                0,
+                match holder {
+                    Some(holder) => self.budgets.refund(holder, caller.budget, 0),
+                    None => caller.budget.points,
+                },
+            ),
+        };
+        let cost = cost_value(
+            caller,
+            requested,
+            actual,
+            estimate.map_or(0, |e| e.nodes),
+            left,
+        );
+        response.extensions.insert("cost".to_owned(), cost);
+    }
+}
+
+fn refusal(code: &str, message: String, argument: Option<String>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    if let Some(argument) = argument {
+        extensions.set("argument", argument);
+    }
+    error.extensions = Some(extensions);
+    error
+}
+
+/// Charges `points` to `holder`'s bucket and returns what is left, or the
+/// refusal: `RATE_LIMITED` with a retry time, or `QUERY_TOO_COMPLEX` when
+/// the request costs more than the whole bucket. The extension charges
+/// every executed request with it, the response cache every cached answer.
+pub fn charge(
+    budgets: &Budgets,
+    holder: Holder,
+    caller: &Caller,
+    points: u64,
+) -> Result<u64, ServerError> {
+    match budgets.charge(holder, caller.budget, points) {
+        Charge::Charged { left } => Ok(left),
+        Charge::Refused { .. } if points > caller.budget.points => Err(refusal(
+            codes::QUERY_TOO_COMPLEX,
+            format!(
+                "this request costs {points} points, more than your whole budget of {}",
+                caller.budget.points
+            ),
+            None,
+        )),
+        Charge::Refused {
+            retry_after_seconds,
+            left,
+        } => {
+            let retry = retry_after_seconds.ceil().max(1.0) as u64;
+            let mut error = refusal(
+                codes::RATE_LIMITED,
+                format!(
+                    "this request costs {points} points and {left} are left; \
+                     retry in {retry} s"
+                ),
+                None,
+            );
+            if let Some(ext) = error.extensions.as_mut() {
+                ext.set("retryAfterSeconds", retry);
+                ext.set("requestedQueryCost", points);
+                ext.set("currentlyAvailable", left);
+            }
+            Err(error)
+        }
+    }
+}
+
+/// `extensions.cost` of a response: the requested and actual cost, the
+/// nodes, and the caller's bucket after the request.
+pub fn cost_value(caller: &Caller, requested: u64, actual: u64, nodes: u64, left: u64) -> Value {
+    let mut throttle = async_graphql::indexmap::IndexMap::new();
+    throttle.insert(
+        async_graphql::Name::new("maximumAvailable"),
+        Value::from(caller.budget.points),
+    );
+    throttle.insert(
+        async_graphql::Name::new("currentlyAvailable"),
+        Value::from(left),
+    );
+    throttle.insert(
+        async_graphql::Name::new("restoreRate"),
+        Value::from(caller.budget.per_second),
+    );
+    let mut cost = async_graphql::indexmap::IndexMap::new();
+    cost.insert(
+        async_graphql::Name::new("requestedQueryCost"),
+        Value::from(requested),
+    );
+    cost.insert(
+        async_graphql::Name::new("actualQueryCost"),
+        Value::from(actual),
+    );
+    cost.insert(async_graphql::Name::new("nodes"), Value::from(nodes));
+    cost.insert(
+        async_graphql::Name::new("throttleStatus"),
+        Value::Object(throttle),
+    );
+    Value::Object(cost)
+}

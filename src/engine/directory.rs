@@ -1,0 +1,78 @@
+//! Every unit row, held beside the numbers.
+//!
+//! The unit tree changes only through bulk loads (the demo, `generate`,
+//! `import` of a new map), and every bulk load makes each replica rebuild
+//! its snapshot, so names, codes and children can be answered from memory
+//! as exactly as the rollups are: a dashboard document needs no SQL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use entity::unit::{self, UnitLevel};
+
+/// The unit rows of one snapshot, by id, by parent and by (level, code).
+#[derive(Debug, Default)]
+pub struct UnitDirectory {
+    by_id: HashMap<i64, unit::Model>,
+    /// Children of each parent, sorted by id.
+    children: HashMap<i64, Arc<Vec<unit::Model>>>,
+    /// The latest version (by `valid_from`) of each (level, code).
+    by_code: HashMap<(UnitLevel, String), i64>,
+    none: Arc<Vec<unit::Model>>,
+}
+
+impl UnitDirectory {
+    /// A directory of `rows` (every unit of the table).
+    pub fn new(mut rows: Vec<unit::Model>) -> Self {
+        rows.sort_by_key(|u| u.id);
+        let mut children: HashMap<i64, Vec<unit::Model>> = HashMap::new();
+        let mut by_code: HashMap<(UnitLevel, String), (chrono::NaiveDate, i64)> = HashMap::new();
+        for row in &rows {
+            if let Some(parent) = row.parent_id {
+                children.entry(parent).or_default().push(row.clone());
+            }
+            let latest = (row.valid_from, row.id);
+            by_code
+                .entry((row.level, row.code.clone()))
+                .and_modify(|held| *held = (*held).max(latest))
+                .or_insert(latest);
+        }
+        UnitDirectory {
+            by_id: rows.into_iter().map(|u| (u.id, u)).collect(),
+            children: children
+                .into_iter()
+                .map(|(parent, list)| (parent, Arc::new(list)))
+                .collect(),
+            by_code: by_code
+                .into_iter()
+                .map(|(key, (_, id))| (key, id))
+                .collect(),
+            none: Arc::new(Vec::new()),
+        }
+    }
+
+    /// Whether the directory holds no unit (a snapshot built without it).
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The unit with this id.
+    pub fn get(&self, id: i64) -> Option<&unit::Model> {
+        self.by_id.get(&id)
+    }
+
+    /// The children of a unit, sorted by id.
+    pub fn children(&self, id: i64) -> Arc<Vec<unit::Model>> {
+        self.children
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| self.none.clone())
+    }
+
+    /// The latest version of the unit with this level and code.
+    pub fn by_level_code(&self, level: UnitLevel, code: &str) -> Option<&unit::Model> {
+        self.by_code
+            .get(&(level, code.to_owned()))
+            .and_then(|id| self.by_id.get(id))
+    }
+}
