@@ -42,6 +42,8 @@ const PARSED_DOCUMENT_BYTES: usize = 16 * 1024;
 pub struct Admission {
     /// The estimate, when the document parsed and was walked.
     pub estimate: Option<Estimate>,
+    /// Why the request may not run, if it may not.
+    pub refusal: Option<ServerError>,
     /// What was charged: points, and what was left after.
     charged: Option<(u64, u64)>,
 }
@@ -77,20 +79,24 @@ impl Guard {
 
     /// Parses the request's document (async-graphql then runs the parsed
     /// one), estimates its cost, applies the limits, the introspection and
-    /// writer checks, and charges the budget. `Err` carries the refusal,
-    /// with whatever was decided before it (a refused mutation is still
-    /// audited). A document that does not parse is admitted: execution
-    /// reports the syntax error as it always does.
+    /// writer checks, and charges the budget. A refused request carries
+    /// its [`Admission::refusal`], with whatever was decided before it (a
+    /// refused mutation is still audited). A document that does not parse
+    /// is admitted: execution reports the syntax error as it always does.
     pub fn admit(
         &self,
         request: &mut Request,
         caller: &Caller,
         holder: Option<Holder>,
         introspection: bool,
-    ) -> Result<Admission, (Admission, ServerError)> {
+    ) -> Admission {
         let mut admission = Admission::default();
+        let refuse = |mut admission: Admission, error: ServerError| {
+            admission.refusal = Some(error);
+            admission
+        };
         let Some(document) = self.parse(&request.query) else {
-            return Ok(admission);
+            return admission;
         };
         let estimated = cost::estimate(
             &self.registry,
@@ -102,7 +108,7 @@ impl Guard {
         request.set_parsed_query(document);
         let estimate = match estimated {
             Ok(estimate) => estimate,
-            Err(r) => return Err((admission, refusal(r.code, r.message, r.argument))),
+            Err(r) => return refuse(admission, refusal(r.code, r.message, r.argument)),
         };
         let introspects = estimate
             .root_fields
@@ -117,23 +123,23 @@ impl Guard {
                 "introspection is off for this key".into(),
                 None,
             );
-            return Err((admission, error));
+            return refuse(admission, error);
         }
         if mutation {
             if let Err(err) = caller.check_writer() {
                 let error = refusal(err.code(), err.client_message(), None);
-                return Err((admission, error));
+                return refuse(admission, error);
             }
         }
         let Some(holder) = holder else {
-            return Ok(admission);
+            return admission;
         };
         match charge(&self.budgets, holder, caller, points) {
             Ok(left) => {
                 admission.charged = Some((points, left));
-                Ok(admission)
+                admission
             }
-            Err(error) => Err((admission, error)),
+            Err(error) => refuse(admission, error),
         }
     }
 

@@ -51,8 +51,11 @@ pub fn well_formed(text: &str) -> bool {
 /// moves it, on every replica).
 #[derive(Default)]
 pub struct KeyCache {
-    entries: Mutex<HashMap<String, (Instant, Option<i64>, Caller)>>,
+    entries: Mutex<HashMap<String, Checked>>,
 }
+
+/// When a key was checked, at which data version, and who it is.
+type Checked = (Instant, Option<i64>, Caller);
 
 impl KeyCache {
     /// A key checked less than [`TRUST_FOR`] ago, at data version `version`.

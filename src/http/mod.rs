@@ -282,6 +282,16 @@ async fn run(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    // The read fence: this replica first reaches every write committed
+    // before the request arrived, on any replica, so that neither a read
+    // (cached or not) nor a revoked key's check is older than a commit.
+    let fenced = match state.engine.reach_committed(&state.db).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the committed data version");
+            false
+        }
+    };
     let version = state.engine.version();
     let caller = match state.access.caller(&state.db, authorization, version).await {
         Ok(caller) => caller,
@@ -303,7 +313,8 @@ async fn run(
     };
     match batch {
         BatchRequest::Single(request) => {
-            let (status, reply, retry) = one(state, &caller, holder, request, via_get, media).await;
+            let (status, reply, retry) =
+                one(state, &caller, holder, request, via_get, media, fenced).await;
             let mut http = bytes_response(status, media, reply.into_bytes());
             if let Some(retry) = retry {
                 http.headers_mut()
@@ -332,7 +343,8 @@ async fn run(
             }
             let mut body = vec![b'['];
             for (i, request) in requests.into_iter().enumerate() {
-                let (_, reply, _) = one(state, &caller, holder, request, via_get, media).await;
+                let (_, reply, _) =
+                    one(state, &caller, holder, request, via_get, media, fenced).await;
                 if i > 0 {
                     body.push(b',');
                 }
@@ -407,6 +419,7 @@ async fn one(
     mut request: Request,
     via_get: bool,
     media: Media,
+    fenced: bool,
 ) -> (StatusCode, Reply, Option<u64>) {
     let finish = |response: Response| {
         let (status, retry) = status_of(&response, media);
@@ -427,30 +440,21 @@ async fn one(
         )]));
     }
     let introspection = caller.may_introspect(&state.access.settings);
-    // A read answers from data at least as new as every write committed
-    // before it arrived, on any replica (the read fence); only then may it
-    // be answered from the cache.
+    // Only a read behind the fence may be answered from the cache.
     let mut cache_status = if state.cache.is_some() {
         cache::Status::Bypass
     } else {
         cache::Status::Off
     };
     let mut cacheable = None;
-    if !mutation {
-        match state.engine.reach_committed(&state.db).await {
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read the committed data version");
-            }
-            Ok(()) => {
-                if let (Some(cache), Some(version)) = (&state.cache, state.engine.data_version()) {
-                    if let Some(key) = cache::Key::of(&request, caller, introspection) {
-                        if let Some(entry) = cache.get(&key, version) {
-                            return cached(state, caller, holder, &entry, media);
-                        }
-                        cache_status = cache::Status::Miss;
-                        cacheable = Some((key, version));
-                    }
+    if !mutation && fenced {
+        if let (Some(cache), Some(version)) = (&state.cache, state.engine.data_version()) {
+            if let Some(key) = cache::Key::of(&request, caller, introspection) {
+                if let Some(entry) = cache.get(&key, version) {
+                    return cached(state, caller, holder, &entry, media);
                 }
+                cache_status = cache::Status::Miss;
+                cacheable = Some((key, version));
             }
         }
     }
@@ -458,30 +462,29 @@ async fn one(
         request = request.disable_introspection();
     }
     // Cost, limits and budget (refused: nothing runs, and nothing is kept).
-    let admitted = state
+    let mut admission = state
         .guard
         .admit(&mut request, caller, holder, introspection);
     let variables_digest = mutation.then(|| audit::variables_digest(&request.variables));
     let operation_name = request.operation_name.clone();
-    let (admission, mut response) = match admitted {
-        Ok(admission) => {
+    let mut response = match admission.refusal.take() {
+        None => {
             let request = request
                 .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
                 .data(caller.clone());
             let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
             let execution = state.schema.execute(request);
-            let response = match tokio::time::timeout(timeout, execution).await {
+            match tokio::time::timeout(timeout, execution).await {
                 Ok(response) => response,
                 Err(_) => Response::from_errors(vec![error_with_code(
                     format!("the request ran longer than {} ms", timeout.as_millis()),
                     codes::TIMEOUT,
                 )]),
-            };
-            (admission, response)
+            }
         }
-        Err((admission, error)) => {
+        Some(error) => {
             cacheable = None;
-            (admission, Response::from_errors(vec![error]))
+            Response::from_errors(vec![error])
         }
     };
     for error in &mut response.errors {
