@@ -56,6 +56,8 @@ pub struct AppState {
     pub access: Arc<access::AccessState>,
     /// The access checks around execution (cost, limits, budget).
     pub guard: Arc<access::guard::Guard>,
+    /// Slots for requests with large bodies (see [`http::LARGE_BODY_BYTES`]).
+    pub large_requests: Arc<tokio::sync::Semaphore>,
     /// The response cache (`None` with `--no-response-cache`).
     pub cache: Option<Arc<http::cache::ResponseCache>>,
 }
@@ -72,6 +74,7 @@ impl AppState {
             ))
         });
         AppState {
+            large_requests: Arc::new(tokio::sync::Semaphore::new(http::LARGE_REQUEST_SLOTS)),
             guard,
             cache,
             db,

@@ -13,9 +13,8 @@ use crate::engine::{Engine, Snapshot};
 use crate::error::AppError;
 
 use super::campaign::loader::{CampaignLoader, SubCampaignsLoader, TargetsLoader};
-use super::ranking::loader::RankLoader;
+use super::ranking::loader::RankMemo;
 use super::report::loader::{HistoryLoader, ReportLoader};
-use super::rollup::loader::RollupLoader;
 use super::team::loader::{CampaignTeamsLoader, ServedUnitsLoader, TeamLoader, UnitTeamsLoader};
 use super::unit::loader::{ChildrenLoader, UnitLoader};
 
@@ -84,8 +83,8 @@ pub struct Loaders {
     pub reports: DataLoader<ReportLoader>,
     pub report_history: DataLoader<HistoryLoader>,
     pub snapshot: Arc<SnapshotCell>,
-    pub rollups: DataLoader<RollupLoader>,
-    pub ranks: DataLoader<RankLoader>,
+    /// Groups ranked so far (rankings are computed once per group).
+    pub ranks: RankMemo,
     /// What the request's caller may see.
     pub scope: Scope,
 }
@@ -102,8 +101,7 @@ impl Loaders {
         });
         Loaders {
             scope,
-            rollups: make(RollupLoader(snapshot.clone())),
-            ranks: make(RankLoader(snapshot.clone())),
+            ranks: RankMemo::default(),
             snapshot,
             units: make(UnitLoader {
                 db: db.clone(),

@@ -40,6 +40,13 @@ use crate::access::{Caller, audit, documents};
 use crate::error::{AppError, codes};
 use crate::graphql::Loaders;
 
+/// A body larger than this (or of unknown length) waits for one of the
+/// [`LARGE_REQUEST_SLOTS`].
+pub const LARGE_BODY_BYTES: usize = 256 * 1024;
+
+/// Large requests handled at once.
+pub const LARGE_REQUEST_SLOTS: usize = 2;
+
 /// The media type of the GraphQL-over-HTTP specification.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -238,6 +245,20 @@ async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> Ht
             ),
         );
     }
+    // Large bodies (a batch of reports) take one of a few slots for the
+    // whole request: parsed, a 10,000-row batch holds tens of MB, so
+    // without a bound 32 of them at once took 2.9 GB. Writes queue on the
+    // data version anyway, so this costs them no throughput.
+    let large = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_none_or(|length| length > LARGE_BODY_BYTES);
+    let _slot = if large {
+        state.large_requests.clone().acquire_owned().await.ok()
+    } else {
+        None
+    };
     let body: Bytes = match axum::body::to_bytes(request.into_body(), usize::MAX).await {
         Ok(body) => body,
         Err(_) => {

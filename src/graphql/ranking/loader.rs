@@ -1,16 +1,19 @@
-//! Batches ranks of many units: every group (siblings, or a whole level)
-//! is ranked once per request, however many of its units ask.
+//! Ranks of many units: every group (siblings, or a whole level) is ranked
+//! once per request, however many of its units ask.
+//!
+//! Not a DataLoader: the snapshot is in memory, so the first unit of a
+//! group to ask ranks the whole group and keeps it for the others — no
+//! channel, no tick's wait, and nothing to batch (a whole-country drill
+//! asks 768 ranks of 64 groups).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
 use entity::unit::UnitLevel;
 
 use crate::engine::Snapshot;
 use crate::engine::period::Period;
 use crate::engine::query::{Measure, Ranked};
-use crate::graphql::loaders::SnapshotCell;
 
 /// Among which units a unit is ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,8 +42,11 @@ pub struct Placing {
     pub previous_rank: Option<u32>,
 }
 
-/// Ranks of whole groups against the request's snapshot.
-pub struct RankLoader(pub Arc<SnapshotCell>);
+/// The groups ranked so far in one request, against its one snapshot.
+#[derive(Default)]
+pub struct RankMemo {
+    groups: std::sync::Mutex<HashMap<GroupKey, Arc<HashMap<u32, Placing>>>>,
+}
 
 /// The group a unit is ranked in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,44 +83,52 @@ pub fn placings(
         .collect()
 }
 
-impl Loader<RankKey> for RankLoader {
-    type Value = Placing;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, keys: &[RankKey]) -> Result<HashMap<RankKey, Self::Value>, Self::Error> {
-        let snapshot = self.0.get().await?;
-        let mut groups: HashMap<GroupKey, Vec<(RankKey, u32)>> = HashMap::new();
-        for key in keys {
-            let Some(unit) = snapshot.index_of(key.unit_id) else {
-                continue;
-            };
-            let group = match key.among {
-                Among::Siblings => Group::Children(snapshot.parent(unit)),
-                Among::Level => Group::Level(snapshot.unit(unit).level),
-            };
-            groups
-                .entry((group, key.measure, key.period, key.descending))
-                .or_default()
-                .push((*key, unit));
-        }
-        let mut out = HashMap::new();
-        for ((group, measure, (from, to), descending), members) in groups {
-            let units: Vec<u32> = match group {
-                Group::Children(Some(parent)) => snapshot.children(parent).to_vec(),
-                Group::Children(None) => members.iter().map(|(_, u)| *u).collect(),
-                Group::Level(level) => snapshot.level(level).to_vec(),
-            };
-            let placed: HashMap<u32, Placing> =
-                placings(&snapshot, &units, measure, Period { from, to }, descending)
+impl RankMemo {
+    /// The place of `key`'s unit in its group (`None` when the unit cannot
+    /// be ranked: no denominator, or not in the snapshot).
+    pub fn placing(&self, snapshot: &Snapshot, key: RankKey) -> Option<Placing> {
+        let unit = snapshot.index_of(key.unit_id)?;
+        let group = match key.among {
+            Among::Siblings => Group::Children(snapshot.parent(unit)),
+            Among::Level => Group::Level(snapshot.unit(unit).level),
+        };
+        let group_key = (group, key.measure, key.period, key.descending);
+        let known = self
+            .groups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&group_key)
+            .cloned();
+        let placed = match known {
+            Some(placed) => placed,
+            None => {
+                // Ranked outside the lock; two units of a new group asking
+                // at once may both rank it, with the same result.
+                let units: Vec<u32> = match group {
+                    Group::Children(Some(parent)) => snapshot.children(parent).to_vec(),
+                    Group::Children(None) => vec![unit],
+                    Group::Level(level) => snapshot.level(level).to_vec(),
+                };
+                let (from, to) = key.period;
+                let placed: Arc<HashMap<u32, Placing>> = Arc::new(
+                    placings(
+                        snapshot,
+                        &units,
+                        key.measure,
+                        Period { from, to },
+                        key.descending,
+                    )
                     .into_iter()
                     .map(|p| (p.current.measured.unit, p))
-                    .collect();
-            for (key, unit) in members {
-                if let Some(placing) = placed.get(&unit) {
-                    out.insert(key, *placing);
-                }
+                    .collect(),
+                );
+                self.groups
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(group_key, placed.clone());
+                placed
             }
-        }
-        Ok(out)
+        };
+        placed.get(&unit).copied()
     }
 }

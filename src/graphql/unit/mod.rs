@@ -352,7 +352,8 @@ impl Unit {
             among: among.into(),
             descending: order == RankOrder::Desc,
         };
-        Ok(ctx.loaders().ranks.load_one(key).await?.map(Rank::from))
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        Ok(ctx.loaders().ranks.placing(&snapshot, key).map(Rank::from))
     }
 
     /// How many units of `level` below this one have reached 100% on an
