@@ -152,12 +152,24 @@ impl Unit {
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Unit>> {
         let page = connection::page(ctx.limits(), first, after)?;
-        let rows = ctx
+        // In memory once the engine holds the tree (no loader tick per
+        // level of a drill-down); from the table before that.
+        let in_memory = ctx
             .loaders()
-            .children
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
+            .snapshot
+            .engine()
+            .current()
+            .filter(|s| !s.directory().is_empty())
+            .map(|s| s.directory().children(self.0.id));
+        let rows = match in_memory {
+            Some(rows) => rows,
+            None => ctx
+                .loaders()
+                .children
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default(),
+        };
         if let Some(child) = rows.first() {
             ctx.scope().check(child)?;
         }
