@@ -33,6 +33,9 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
+mod common;
+use common::{COUNTRY, DRILL, RANKING, SERIES};
+
 const BIN: &str = env!("CARGO_BIN_EXE_tiendo");
 
 /// The last day of the generated dataset, and the 90-day period asked.
@@ -40,48 +43,6 @@ const FROM: &str = "2023-10-03";
 const TO: &str = "2023-12-31";
 
 const TYPENAME: &str = "{ __typename }";
-
-const RANKING: &str = r#"query Ranking {
-  ranking(level: PROVINCE, indicator: CCCD_COVERAGE,
-          period: { from: "2023-10-03", to: "2023-12-31" }, first: 63) {
-    edges { node { rank outOf value numerator denominator previousRank unit { code name } } }
-  }
-}"#;
-
-const DRILL: &str = r#"query Drill {
-  unit(level: PROVINCE, code: "42") {
-    children(first: 50) {
-      edges { node {
-        name
-        rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cccdCoverage }
-        rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }) { rank outOf }
-      } }
-    }
-  }
-}"#;
-
-const SERIES: &str = r#"query Series {
-  unit(level: PROVINCE, code: "42") {
-    series(period: { from: "2023-01-01", to: "2023-12-31" }, granularity: WEEK) {
-      from to cardsIssued accountsActivated cccdCoverage
-    }
-  }
-}"#;
-
-const COUNTRY: &str = r#"query CountryDrill {
-  units(level: PROVINCE, first: 63) {
-    edges { node {
-      code
-      rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }
-      rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }, among: LEVEL) { rank outOf }
-      children(first: 50) { edges { node {
-        code
-        rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }
-        rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }) { rank outOf }
-      } } }
-    } }
-  }
-}"#;
 
 const SUBMIT: &str = r#"mutation Submit($reports: [ReportInput!]!) {
   submitReports(input: { reports: $reports }) { accepted }

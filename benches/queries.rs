@@ -13,50 +13,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+mod common;
+use common::{COUNTRY, DRILL, RANKING, SERIES};
+
 const REQUESTS: usize = 300;
 const WARM_UP: usize = 30;
-
-const RANKING: &str = r#"query Ranking {
-  ranking(level: PROVINCE, indicator: CCCD_COVERAGE,
-          period: { from: "2023-10-03", to: "2023-12-31" }, first: 63) {
-    edges { node { rank outOf value numerator denominator previousRank unit { code name } } }
-  }
-}"#;
-
-const DRILL: &str = r#"query Drill {
-  unit(level: PROVINCE, code: "42") {
-    children(first: 50) {
-      edges { node {
-        name
-        rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cccdCoverage }
-        rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }) { rank outOf }
-      } }
-    }
-  }
-}"#;
-
-const SERIES: &str = r#"query Series {
-  unit(level: PROVINCE, code: "42") {
-    series(period: { from: "2023-01-01", to: "2023-12-31" }, granularity: WEEK) {
-      from to cardsIssued accountsActivated cccdCoverage
-    }
-  }
-}"#;
-
-const COUNTRY: &str = r#"query CountryDrill {
-  units(level: PROVINCE, first: 63) {
-    edges { node {
-      code
-      rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }
-      rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }, among: LEVEL) { rank outOf }
-      children(first: 50) { edges { node {
-        code
-        rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }
-        rank(indicator: CCCD_COVERAGE, period: { from: "2023-10-03", to: "2023-12-31" }) { rank outOf }
-      } } }
-    } }
-  }
-}"#;
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
