@@ -107,10 +107,7 @@ impl Loaders {
                 db: db.clone(),
                 engine: engine.clone(),
             }),
-            children: make(ChildrenLoader {
-                db: db.clone(),
-                engine: engine.clone(),
-            }),
+            children: make(ChildrenLoader(db.clone())),
             campaigns: make(CampaignLoader(db.clone())),
             sub_campaigns: make(SubCampaignsLoader(db.clone())),
             campaign_targets: make(TargetsLoader(db.clone())),

@@ -1,5 +1,5 @@
 //! Loaders for units: by id, and the children of a parent. Each batches all
-//! keys of one request tick.
+//! keys of one request tick into one statement.
 //!
 //! Once the rollup engine holds a snapshot, units come from its directory
 //! (see [`crate::engine::directory`]): the tree changes only by bulk loads,
@@ -14,9 +14,15 @@ use async_graphql::dataloader::Loader;
 use entity::unit::{Model, UnitLevel};
 use sea_orm::DatabaseConnection;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, Snapshot};
 use crate::error::AppError;
 use crate::store;
+
+/// The engine's current snapshot, when it holds the unit rows (every
+/// in-memory unit read asks this; `None` before the first snapshot).
+pub fn with_directory(engine: &Engine) -> Option<Arc<Snapshot>> {
+    engine.current().filter(|s| !s.directory().is_empty())
+}
 
 /// Units by id.
 pub struct UnitLoader {
@@ -31,7 +37,7 @@ impl Loader<i64> for UnitLoader {
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Model>, Self::Error> {
         let mut found = HashMap::with_capacity(keys.len());
         let mut missing = Vec::new();
-        let snapshot = self.engine.current();
+        let snapshot = with_directory(&self.engine);
         let directory = snapshot.as_ref().map(|s| s.directory());
         for key in keys {
             match directory.and_then(|d| d.get(*key)) {
@@ -51,25 +57,17 @@ impl Loader<i64> for UnitLoader {
     }
 }
 
-/// All children of a parent, sorted by id (pages are cut in memory: a unit
-/// has at most a few hundred children).
-pub struct ChildrenLoader {
-    pub db: DatabaseConnection,
-    pub engine: Arc<Engine>,
-}
+/// All children of a parent from the table, sorted by id (pages are cut in
+/// memory: a unit has at most a few hundred children). `Unit.children`
+/// asks it only before the engine holds the unit rows.
+pub struct ChildrenLoader(pub DatabaseConnection);
 
 impl Loader<i64> for ChildrenLoader {
     type Value = Arc<Vec<Model>>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
-        if let Some(snapshot) = self.engine.current() {
-            let directory = snapshot.directory();
-            if !directory.is_empty() {
-                return Ok(keys.iter().map(|k| (*k, directory.children(*k))).collect());
-            }
-        }
-        let rows = store::units::children_of(&self.db, keys)
+        let rows = store::units::children_of(&self.0, keys)
             .await
             .map_err(AppError::from)?;
         let mut by_parent: HashMap<i64, Vec<Model>> =
@@ -94,11 +92,8 @@ pub async fn by_level_code(
     level: UnitLevel,
     code: &str,
 ) -> Result<Option<Model>, AppError> {
-    if let Some(snapshot) = engine.current() {
-        let directory = snapshot.directory();
-        if !directory.is_empty() {
-            return Ok(directory.by_level_code(level, code).cloned());
-        }
+    if let Some(snapshot) = with_directory(engine) {
+        return Ok(snapshot.directory().by_level_code(level, code).cloned());
     }
     Ok(store::units::by_level_code(db, level, code).await?)
 }

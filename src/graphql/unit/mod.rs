@@ -154,12 +154,7 @@ impl Unit {
         let page = connection::page(ctx.limits(), first, after)?;
         // In memory once the engine holds the tree (no loader tick per
         // level of a drill-down); from the table before that.
-        let in_memory = ctx
-            .loaders()
-            .snapshot
-            .engine()
-            .current()
-            .filter(|s| !s.directory().is_empty())
+        let in_memory = loader::with_directory(ctx.loaders().snapshot.engine())
             .map(|s| s.directory().children(self.0.id));
         let rows = match in_memory {
             Some(rows) => rows,
@@ -407,9 +402,7 @@ impl Unit {
 pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
     // In memory once the engine holds the tree: no loader round (a ranking
     // asks for 63 units at once, and a loader would wait a tick for them).
-    let engine = ctx.loaders().snapshot.engine();
-    if let Some(model) = engine
-        .current()
+    if let Some(model) = loader::with_directory(ctx.loaders().snapshot.engine())
         .and_then(|s| s.directory().get(unit_id).cloned())
     {
         return Unit::visible(ctx, model);
