@@ -48,80 +48,104 @@ fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
 
 /// Builds the snapshot. Rows of units that are not in `units` are ignored.
 pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInput]) -> Snapshot {
-    let mut s = Snapshot::default();
-    let mut units = units;
-    units.sort_by_key(|u| u.id);
-    s.index = units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.id, i as u32))
-        .collect();
-    s.units = units
-        .iter()
-        .map(|u| UnitNode {
-            id: u.id,
-            level: u.level,
-            code: u.code.clone(),
-            code_number: u.code.parse().unwrap_or(u64::MAX),
-            parent: u.parent_id.and_then(|p| s.index.get(&p).copied()),
-            children: Vec::new(),
-        })
-        .collect();
-    for i in 0..s.units.len() {
-        if let Some(p) = s.units[i].parent {
-            s.units[p as usize].children.push(i as u32);
-        }
+    let mut builder = Builder::new(units);
+    for r in reports {
+        builder.report(r);
     }
-    for (i, u) in s.units.iter().enumerate() {
-        s.by_level.entry(u.level).or_default().push(i as u32);
-        s.by_code.insert((u.level, u.code.clone()), i as u32);
-    }
-    for list in s.by_level.values_mut() {
-        list.sort_by_key(|i| (s.units[*i as usize].code_number, *i));
-    }
-    build_dfs(&mut s);
-    let n = s.units.len();
+    builder.finish(stocks)
+}
 
-    // Flows: each unit's own series from the reports sorted by (unit, day)
-    // (no per-row maps: millions of small allocations would fragment the
-    // heap), then subtree totals.
-    let mut order: Vec<(u32, Day, u32)> = reports
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| s.index_of(r.unit_id).map(|u| (u, r.day, i as u32)))
-        .collect();
-    order.sort_unstable();
-    let mut own_series: Vec<FlowSeries> = vec![FlowSeries::default(); n];
-    let mut start = 0;
-    while start < order.len() {
-        let unit = order[start].0;
-        let end = start + order[start..].partition_point(|(u, _, _)| *u == unit);
-        let mut daily: Vec<(Day, [i64; FLOWS])> = Vec::with_capacity(end - start);
-        for (_, d, i) in &order[start..end] {
-            let flows = reports[*i as usize].flows.map(i64::from);
-            match daily.last_mut() {
-                Some((last, values)) if *last == *d => add(values, &flows),
-                _ => daily.push((*d, flows)),
+/// A snapshot being built from rows streamed in: the units first, then the
+/// reports one at a time, then the stocks.
+///
+/// Reports go straight into their unit's series, so the millions of rows
+/// are never held at once: in day order (as rows are written) each is
+/// appended; one older than its unit's last day waits in `late` and is
+/// merged at the end.
+pub struct Builder {
+    s: Snapshot,
+    /// Each unit's own flows (a leaf's are its subtree's).
+    own: Vec<FlowSeries>,
+    /// Reports that came after a later day of their unit, by unit and day.
+    late: HashMap<u32, BTreeMap<Day, [i64; FLOWS]>>,
+    campaign_daily: HashMap<i64, HashMap<u32, BTreeMap<Day, [i64; FLOWS]>>>,
+    team_daily: HashMap<i64, BTreeMap<Day, [i64; FLOWS]>>,
+    /// Report rows read, for [`Snapshot::source_rows`].
+    reports: usize,
+}
+
+impl Builder {
+    /// Starts a snapshot of these units.
+    pub fn new(units: Vec<UnitInput>) -> Builder {
+        let mut s = Snapshot::default();
+        let mut units = units;
+        units.sort_by_key(|u| u.id);
+        s.index = units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id, i as u32))
+            .collect();
+        s.units = units
+            .iter()
+            .map(|u| UnitNode {
+                id: u.id,
+                level: u.level,
+                code: u.code.clone(),
+                code_number: u.code.parse().unwrap_or(u64::MAX),
+                parent: u.parent_id.and_then(|p| s.index.get(&p).copied()),
+                children: Vec::new(),
+            })
+            .collect();
+        for i in 0..s.units.len() {
+            if let Some(p) = s.units[i].parent {
+                s.units[p as usize].children.push(i as u32);
             }
         }
-        own_series[unit as usize] = FlowSeries::from_daily(daily);
-        start = end;
+        for (i, u) in s.units.iter().enumerate() {
+            s.by_level.entry(u.level).or_default().push(i as u32);
+            s.by_code.insert((u.level, u.code.clone()), i as u32);
+        }
+        for list in s.by_level.values_mut() {
+            list.sort_by_key(|i| (s.units[*i as usize].code_number, *i));
+        }
+        build_dfs(&mut s);
+        let n = s.units.len();
+        Builder {
+            s,
+            own: vec![FlowSeries::default(); n],
+            late: HashMap::new(),
+            campaign_daily: HashMap::new(),
+            team_daily: HashMap::new(),
+            reports: 0,
+        }
     }
-    drop(order);
 
-    let mut campaign_daily: HashMap<i64, HashMap<u32, BTreeMap<Day, [i64; FLOWS]>>> =
-        HashMap::new();
-    let mut team_daily: HashMap<i64, BTreeMap<Day, [i64; FLOWS]>> = HashMap::new();
-    for r in reports
-        .iter()
-        .filter(|r| r.campaign_id.is_some() || r.team_id.is_some())
-    {
-        let Some(idx) = s.index_of(r.unit_id) else {
-            continue;
+    /// Takes one report in.
+    pub fn report(&mut self, r: &ReportInput) {
+        self.reports += 1;
+        let Some(idx) = self.s.index_of(r.unit_id) else {
+            return;
         };
         let flows = r.flows.map(i64::from);
+        let own = &mut self.own[idx as usize];
+        match own.last_day() {
+            Some(last) if last == r.day => own.add_to_last(&flows),
+            Some(last) if last > r.day => add(
+                self.late
+                    .entry(idx)
+                    .or_default()
+                    .entry(r.day)
+                    .or_insert([0; FLOWS]),
+                &flows,
+            ),
+            _ => {
+                let mut prefix = own.through(Day::MAX);
+                add(&mut prefix, &flows);
+                own.push(r.day, prefix);
+            }
+        }
         if let Some(c) = r.campaign_id {
-            let per_unit = campaign_daily.entry(i64::from(c)).or_default();
+            let per_unit = self.campaign_daily.entry(i64::from(c)).or_default();
             let mut at = Some(idx);
             while let Some(u) = at {
                 add(
@@ -132,12 +156,12 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
                         .or_insert([0; FLOWS]),
                     &flows,
                 );
-                at = s.units[u as usize].parent;
+                at = self.s.units[u as usize].parent;
             }
         }
         if let Some(t) = r.team_id {
             add(
-                team_daily
+                self.team_daily
                     .entry(i64::from(t))
                     .or_default()
                     .entry(r.day)
@@ -146,30 +170,57 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
             );
         }
     }
-    s.flows = subtree_flows(&s, &mut own_series)
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    s.campaign_flows = campaign_daily
-        .into_iter()
-        .map(|(c, per_unit)| {
-            let series = per_unit
-                .into_iter()
-                .map(|(u, daily)| {
-                    let daily = daily.into_iter().collect();
-                    (u, Arc::new(FlowSeries::from_daily(daily)))
-                })
-                .collect();
-            (c, series)
-        })
-        .collect();
-    s.team_flows = team_daily
-        .into_iter()
-        .map(|(t, daily)| {
-            let daily = daily.into_iter().collect();
-            (t, Arc::new(FlowSeries::from_daily(daily)))
-        })
-        .collect();
+
+    /// The snapshot, with these stock values.
+    pub fn finish(self, stocks: &[StockInput]) -> Snapshot {
+        let Builder {
+            mut s,
+            own: mut own_series,
+            late,
+            campaign_daily,
+            team_daily,
+            reports,
+        } = self;
+        for (u, daily) in late {
+            own_series[u as usize] = own_series[u as usize].merged(&daily);
+        }
+        let n = s.units.len();
+        s.flows = subtree_flows(&s, &mut own_series)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        s.campaign_flows = campaign_daily
+            .into_iter()
+            .map(|(c, per_unit)| {
+                let series = per_unit
+                    .into_iter()
+                    .map(|(u, daily)| {
+                        let daily = daily.into_iter().collect();
+                        (u, Arc::new(FlowSeries::from_daily(daily)))
+                    })
+                    .collect();
+                (c, series)
+            })
+            .collect();
+        s.team_flows = team_daily
+            .into_iter()
+            .map(|(t, daily)| {
+                let daily = daily.into_iter().collect();
+                (t, Arc::new(FlowSeries::from_daily(daily)))
+            })
+            .collect();
+        finish_stocks(s, &own_series, stocks, n, reports)
+    }
+}
+
+/// Stocks and completion days, once the flows are in.
+fn finish_stocks(
+    mut s: Snapshot,
+    own_series: &[FlowSeries],
+    stocks: &[StockInput],
+    n: usize,
+    reports: usize,
+) -> Snapshot {
     // A leaf's own series moved into `s.flows`; its own flows are those.
     let own_through = |u: usize, d: Day| {
         if s.units[u].children.is_empty() {
@@ -238,7 +289,7 @@ pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInpu
             .collect();
         s.completed_on.insert(indicator, days);
     }
-    s.source_rows = s.units.len() + stocks.len() + reports.len();
+    s.source_rows = s.units.len() + stocks.len() + reports;
     s
 }
 

@@ -11,21 +11,24 @@ use std::sync::Arc;
 use entity::unit::{self, UnitLevel};
 
 /// The unit rows of one snapshot, by id, by parent and by (level, code).
+/// Rows are shared (`Arc`): a response that names 63 provinces takes 63
+/// pointers, not 63 copies of five strings.
 #[derive(Debug, Default)]
 pub struct UnitDirectory {
-    by_id: HashMap<i64, unit::Model>,
+    by_id: HashMap<i64, Arc<unit::Model>>,
     /// Children of each parent, sorted by id.
-    children: HashMap<i64, Arc<Vec<unit::Model>>>,
+    children: HashMap<i64, Arc<Vec<Arc<unit::Model>>>>,
     /// The latest version (by `valid_from`) of each (level, code).
     by_code: HashMap<(UnitLevel, String), i64>,
-    none: Arc<Vec<unit::Model>>,
+    none: Arc<Vec<Arc<unit::Model>>>,
 }
 
 impl UnitDirectory {
     /// A directory of `rows` (every unit of the table).
-    pub fn new(mut rows: Vec<unit::Model>) -> Self {
+    pub fn new(rows: Vec<unit::Model>) -> Self {
+        let mut rows: Vec<Arc<unit::Model>> = rows.into_iter().map(Arc::new).collect();
         rows.sort_by_key(|u| u.id);
-        let mut children: HashMap<i64, Vec<unit::Model>> = HashMap::new();
+        let mut children: HashMap<i64, Vec<Arc<unit::Model>>> = HashMap::new();
         let mut by_code: HashMap<(UnitLevel, String), (chrono::NaiveDate, i64)> = HashMap::new();
         for row in &rows {
             if let Some(parent) = row.parent_id {
@@ -57,12 +60,12 @@ impl UnitDirectory {
     }
 
     /// The unit with this id.
-    pub fn get(&self, id: i64) -> Option<&unit::Model> {
+    pub fn get(&self, id: i64) -> Option<&Arc<unit::Model>> {
         self.by_id.get(&id)
     }
 
     /// The children of a unit, sorted by id.
-    pub fn children(&self, id: i64) -> Arc<Vec<unit::Model>> {
+    pub fn children(&self, id: i64) -> Arc<Vec<Arc<unit::Model>>> {
         self.children
             .get(&id)
             .cloned()
@@ -70,7 +73,7 @@ impl UnitDirectory {
     }
 
     /// The latest version of the unit with this level and code.
-    pub fn by_level_code(&self, level: UnitLevel, code: &str) -> Option<&unit::Model> {
+    pub fn by_level_code(&self, level: UnitLevel, code: &str) -> Option<&Arc<unit::Model>> {
         self.by_code
             .get(&(level, code.to_owned()))
             .and_then(|id| self.by_id.get(id))

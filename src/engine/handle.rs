@@ -163,30 +163,30 @@ impl Engine {
     async fn rebuild_locked(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let started = Instant::now();
         let mut attempt = 0;
-        let (version, rows, units, stocks, reports) = loop {
+        let (version, rows, builder, stocks) = loop {
             attempt += 1;
             if attempt > 3 {
                 let txn = changes::hold_writes(db).await?;
                 let version = changes::current(&txn).await?;
                 let rows = store::units::all(&txn).await?;
-                let units = store::engine::units(&txn).await?;
+                let mut builder = build::Builder::new(store::engine::units(&txn).await?);
                 let stocks = store::engine::stocks(&txn).await?;
-                let reports = store::engine::reports_in(&txn).await?;
+                store::engine::reports_in(&txn, |r| builder.report(r)).await?;
                 txn.rollback().await?;
-                break (version, rows, units, stocks, reports);
+                break (version, rows, builder, stocks);
             }
             let before = changes::current(db).await?;
             let rows = store::units::all(db).await?;
-            let units = store::engine::units(db).await?;
+            let mut builder = build::Builder::new(store::engine::units(db).await?);
             let stocks = store::engine::stocks(db).await?;
-            let reports = store::engine::reports(db).await?;
+            store::engine::reports(db, |r| builder.report(r)).await?;
             if changes::current(db).await? == before {
-                break (before, rows, units, stocks, reports);
+                break (before, rows, builder, stocks);
             }
         };
         let read = started.elapsed();
         let snapshot = tokio::task::spawn_blocking(move || {
-            let mut s = build::build(units, &stocks, &reports);
+            let mut s = builder.finish(&stocks);
             s.version = version;
             s.data_version = version;
             s.directory = Arc::new(UnitDirectory::new(rows));
@@ -261,10 +261,16 @@ async fn listen(db: &DatabaseConnection) -> Option<sea_orm::sqlx::postgres::PgLi
     Some(listener)
 }
 
-/// Gives the memory freed after a build back to the operating system.
-/// Reading millions of rows on several worker threads leaves glibc's
-/// per-thread arenas holding hundreds of megabytes they no longer use.
+/// Gives the memory freed after a build back to the operating system: the
+/// allocator's (mimalloc, which would otherwise return it over the first
+/// seconds of load) and the C library's (SQLite's page cache, and the
+/// arenas of the worker threads that decoded rows).
 fn release_freed_memory() {
+    // SAFETY: mi_collect only returns free pages of the allocator's heaps
+    // and segments; it has no preconditions.
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free heap pages; it has no
     // preconditions and touches no memory in use.

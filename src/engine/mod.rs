@@ -19,6 +19,7 @@ pub mod handle;
 pub mod metrics;
 pub mod period;
 pub mod query;
+pub mod ranks;
 pub mod snapshot;
 pub mod targets;
 

@@ -42,11 +42,124 @@ pub struct UnitNode {
 /// Entries per chunk of a [`FlowSeries`].
 const CHUNK: usize = 32;
 
-/// One day of a [`FlowSeries`]: the day and the sums up to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Entry {
+/// One day of a narrow chunk: the sums up to it, as amounts above the
+/// chunk's base (20 bytes rather than 40).
+#[derive(Debug, Clone, Copy)]
+struct Narrow {
     day: Day,
-    prefix: [i64; FLOWS],
+    above: [u32; FLOWS],
+}
+
+/// Up to [`CHUNK`] consecutive days of a [`FlowSeries`].
+///
+/// Flows are never negative, so within 32 days the sums rarely grow by
+/// more than 32 bits can hold: a chunk keeps the sums at its first day
+/// (`base`) and each day's sums as 32-bit amounts above them. A chunk
+/// where some amount does not fit (a country's month, or a negative
+/// correction) turns wide and keeps the sums whole.
+#[derive(Debug, Clone)]
+enum Chunk {
+    Narrow {
+        base: [i64; FLOWS],
+        entries: Vec<Narrow>,
+    },
+    Wide(Vec<(Day, [i64; FLOWS])>),
+}
+
+impl Chunk {
+    fn starting(day: Day, prefix: [i64; FLOWS]) -> Chunk {
+        let mut entries = Vec::with_capacity(CHUNK);
+        entries.push(Narrow {
+            day,
+            above: [0; FLOWS],
+        });
+        Chunk::Narrow {
+            base: prefix,
+            entries,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Chunk::Narrow { entries, .. } => entries.len(),
+            Chunk::Wide(entries) => entries.len(),
+        }
+    }
+
+    fn day(&self, i: usize) -> Day {
+        match self {
+            Chunk::Narrow { entries, .. } => entries[i].day,
+            Chunk::Wide(entries) => entries[i].0,
+        }
+    }
+
+    fn at(&self, i: usize) -> (Day, [i64; FLOWS]) {
+        match self {
+            Chunk::Narrow { base, entries } => {
+                let e = &entries[i];
+                let mut prefix = *base;
+                for (sum, above) in prefix.iter_mut().zip(e.above) {
+                    *sum += i64::from(above);
+                }
+                (e.day, prefix)
+            }
+            Chunk::Wide(entries) => entries[i],
+        }
+    }
+
+    /// The number of leading days for which `pred` holds.
+    fn partition_point(&self, pred: impl Fn(Day) -> bool) -> usize {
+        match self {
+            Chunk::Narrow { entries, .. } => entries.partition_point(|e| pred(e.day)),
+            Chunk::Wide(entries) => entries.partition_point(|e| pred(e.0)),
+        }
+    }
+
+    fn push(&mut self, day: Day, prefix: [i64; FLOWS]) {
+        match self {
+            Chunk::Narrow { base, entries } => {
+                let mut above = [0u32; FLOWS];
+                let fits = (0..FLOWS).all(|m| {
+                    match prefix[m]
+                        .checked_sub(base[m])
+                        .and_then(|d| u32::try_from(d).ok())
+                    {
+                        Some(d) => {
+                            above[m] = d;
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                if fits {
+                    entries.push(Narrow { day, above });
+                    return;
+                }
+            }
+            Chunk::Wide(entries) => {
+                entries.push((day, prefix));
+                return;
+            }
+        }
+        let mut wide: Vec<(Day, [i64; FLOWS])> = (0..self.len()).map(|i| self.at(i)).collect();
+        wide.reserve(CHUNK.saturating_sub(wide.len()));
+        wide.push((day, prefix));
+        *self = Chunk::Wide(wide);
+    }
+
+    fn pop(&mut self) -> Option<(Day, [i64; FLOWS])> {
+        let last = self.len().checked_sub(1)?;
+        let entry = self.at(last);
+        match self {
+            Chunk::Narrow { entries, .. } => {
+                entries.pop();
+            }
+            Chunk::Wide(entries) => {
+                entries.pop();
+            }
+        }
+        Some(entry)
+    }
 }
 
 /// Prefix sums of the flows of one unit's subtree, at the days that have
@@ -55,16 +168,17 @@ struct Entry {
 /// Stored in shared chunks of 32 days, so that the next snapshot's series
 /// after a new day of reports shares every full chunk with this one and
 /// copies only the last (a national day touches 11,000 series: appending
-/// copies about 12 MB, not the 150 MB of whole series).
+/// copies about 6 MB, not the 80 MB of whole series).
 #[derive(Debug, Clone, Default)]
 pub struct FlowSeries {
-    chunks: Vec<Arc<Vec<Entry>>>,
+    /// Every chunk but the last holds [`CHUNK`] days.
+    chunks: Vec<Arc<Chunk>>,
     len: usize,
 }
 
 impl PartialEq for FlowSeries {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.entries().eq(other.entries())
+        self.len == other.len && self.iter().eq(other.iter())
     }
 }
 
@@ -85,24 +199,30 @@ impl FlowSeries {
     /// Appends a day (after every day held) with its prefix sums.
     pub(crate) fn push(&mut self, day: Day, prefix: [i64; FLOWS]) {
         debug_assert!(self.last_day().is_none_or(|last| last < day));
-        let entry = Entry { day, prefix };
         match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push(entry),
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK);
-                chunk.push(entry);
-                self.chunks.push(Arc::new(chunk));
-            }
+            Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push(day, prefix),
+            _ => self.chunks.push(Arc::new(Chunk::starting(day, prefix))),
         }
         self.len += 1;
     }
 
-    fn entry(&self, i: usize) -> &Entry {
-        &self.chunks[i / CHUNK][i % CHUNK]
-    }
-
-    fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.chunks.iter().flat_map(|chunk| chunk.iter())
+    /// Adds `values` to the last day held (another report of that day).
+    pub(crate) fn add_to_last(&mut self, values: &[i64; FLOWS]) {
+        let Some(chunk) = self.chunks.last_mut() else {
+            return;
+        };
+        let chunk = Arc::make_mut(chunk);
+        let Some((day, mut prefix)) = chunk.pop() else {
+            return;
+        };
+        if chunk.len() == 0 {
+            self.chunks.pop();
+        }
+        self.len -= 1;
+        for m in 0..FLOWS {
+            prefix[m] += values[m];
+        }
+        self.push(day, prefix);
     }
 
     /// Number of days held.
@@ -117,22 +237,27 @@ impl FlowSeries {
 
     /// The `i`-th day and its prefix sums.
     pub fn at_index(&self, i: usize) -> (Day, [i64; FLOWS]) {
-        let e = self.entry(i);
-        (e.day, e.prefix)
+        self.chunks[i / CHUNK].at(i % CHUNK)
+    }
+
+    fn day_at(&self, i: usize) -> Day {
+        self.chunks[i / CHUNK].day(i % CHUNK)
     }
 
     /// The days and their prefix sums, in order.
     pub fn iter(&self) -> impl Iterator<Item = (Day, [i64; FLOWS])> + '_ {
-        self.entries().map(|e| (e.day, e.prefix))
+        self.chunks
+            .iter()
+            .flat_map(|chunk| (0..chunk.len()).map(|i| chunk.at(i)))
     }
 
     /// The first and the last day held.
     pub fn first_day(&self) -> Option<Day> {
-        (self.len > 0).then(|| self.entry(0).day)
+        (self.len > 0).then(|| self.day_at(0))
     }
 
     pub fn last_day(&self) -> Option<Day> {
-        (self.len > 0).then(|| self.entry(self.len - 1).day)
+        (self.len > 0).then(|| self.day_at(self.len - 1))
     }
 
     /// The number of leading days for which `pred` holds (`pred` must hold
@@ -140,9 +265,9 @@ impl FlowSeries {
     fn partition_point(&self, pred: impl Fn(Day) -> bool) -> usize {
         let full = self
             .chunks
-            .partition_point(|chunk| chunk.last().is_some_and(|e| pred(e.day)));
+            .partition_point(|chunk| chunk.len() > 0 && pred(chunk.day(chunk.len() - 1)));
         match self.chunks.get(full) {
-            Some(chunk) => full * CHUNK + chunk.partition_point(|e| pred(e.day)),
+            Some(chunk) => full * CHUNK + chunk.partition_point(&pred),
             None => self.len,
         }
     }
@@ -153,7 +278,7 @@ impl FlowSeries {
         if n == 0 {
             [0; FLOWS]
         } else {
-            self.entry(n - 1).prefix
+            self.at_index(n - 1).1
         }
     }
 
@@ -171,24 +296,26 @@ impl FlowSeries {
     /// Whether any report falls in the period.
     pub fn reported_in(&self, period: Period) -> bool {
         let i = self.partition_point(|x| x < period.from);
-        i < self.len && self.entry(i).day <= period.to
+        i < self.len && self.day_at(i) <= period.to
     }
 
     /// The last day with a report on or before `d`.
     pub fn last_on_or_before(&self, d: Day) -> Option<Day> {
         let n = self.partition_point(|x| x <= d);
-        (n > 0).then(|| self.entry(n - 1).day)
+        (n > 0).then(|| self.day_at(n - 1))
     }
 
     /// The days that have reports.
     pub fn days(&self) -> impl Iterator<Item = Day> + '_ {
-        self.entries().map(|e| e.day)
+        self.chunks
+            .iter()
+            .flat_map(|chunk| (0..chunk.len()).map(|i| chunk.day(i)))
     }
 
     /// The days that have reports, from `from` on.
     pub fn days_from(&self, from: Day) -> impl Iterator<Item = Day> + '_ {
         let start = self.partition_point(|x| x < from);
-        (start..self.len).map(|i| self.entry(i).day)
+        (start..self.len).map(|i| self.day_at(i))
     }
 }
 
@@ -258,6 +385,8 @@ pub struct Snapshot {
     pub(crate) source_rows: usize,
     /// Every unit row (names, codes, children), shared between versions.
     pub(crate) directory: Arc<super::directory::UnitDirectory>,
+    /// Rankings computed at this data version (see [`super::ranks`]).
+    pub(crate) rankings: Arc<super::ranks::RankCache>,
 }
 
 impl Snapshot {

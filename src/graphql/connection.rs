@@ -4,7 +4,7 @@
 //! size, 100 by default) and `after` (a cursor from a previous page). Lists
 //! are keyset-paginated by id, so a page is stable while rows are added.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::{Connection, CursorType, Edge};
 use async_graphql::{OutputType, SimpleObject};
 
 use super::ids;
@@ -20,7 +20,27 @@ pub struct ConnectionTotals {
 }
 
 /// A connection of `T` with a `totalCount`.
-pub type Conn<T> = Connection<String, T, ConnectionTotals>;
+pub type Conn<T> = Connection<Cursor, T, ConnectionTotals>;
+
+/// An edge's cursor: a row id, or a position in a list kept in its own
+/// order. Encoded only when a client asks for it (a 63-edge ranking that
+/// asks no cursor builds no string).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor(pub i64);
+
+impl CursorType for Cursor {
+    type Error = &'static str;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        ids::decode_cursor(s)
+            .map(Cursor)
+            .map_err(|_| "not a valid cursor")
+    }
+
+    fn encode_cursor(&self) -> String {
+        ids::encode_cursor(self.0)
+    }
+}
 
 /// Validates `first` and `after` into a page.
 pub fn page(limits: &Limits, first: Option<i32>, after: Option<String>) -> AppResult<Page> {
@@ -68,7 +88,7 @@ where
     );
     conn.edges.extend(
         rows.into_iter()
-            .map(|row| Edge::new(ids::encode_cursor(id(&row)), wrap(row))),
+            .map(|row| Edge::new(Cursor(id(&row)), wrap(row))),
     );
     conn
 }
@@ -107,7 +127,7 @@ where
             .enumerate()
             .skip(start)
             .take(page.first)
-            .map(|(position, row)| Edge::new(ids::encode_cursor(position as i64), wrap(row))),
+            .map(|(position, row)| Edge::new(Cursor(position as i64), wrap(row))),
     );
     conn
 }

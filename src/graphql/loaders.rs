@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
+use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
 use crate::access::Scope;
@@ -13,7 +14,6 @@ use crate::engine::{Engine, Snapshot};
 use crate::error::AppError;
 
 use super::campaign::loader::{CampaignLoader, SubCampaignsLoader, TargetsLoader};
-use super::ranking::loader::RankMemo;
 use super::report::loader::{HistoryLoader, ReportLoader};
 use super::team::loader::{CampaignTeamsLoader, ServedUnitsLoader, TeamLoader, UnitTeamsLoader};
 use super::unit::loader::{ChildrenLoader, UnitLoader};
@@ -29,30 +29,66 @@ const WARM_UP_WAIT: Duration = Duration::from_secs(120);
 /// the write.
 pub struct SnapshotCell {
     engine: Arc<Engine>,
-    cell: std::sync::Mutex<Option<Arc<Snapshot>>>,
+    cell: std::sync::Mutex<Option<Arc<Pinned>>>,
+}
+
+/// A request's hold on a snapshot. Resolvers clone this per-request `Arc`,
+/// not the snapshot's own, which every request in flight shares: a
+/// reference count bumped from both cores for every field would bounce
+/// its cache line between them.
+pub struct Pinned(Arc<Snapshot>);
+
+impl std::ops::Deref for Pinned {
+    type Target = Snapshot;
+
+    fn deref(&self) -> &Snapshot {
+        &self.0
+    }
 }
 
 impl SnapshotCell {
     /// The request's snapshot (waiting for the engine's first one if needed).
-    pub async fn get(&self) -> Result<Arc<Snapshot>, async_graphql::Error> {
+    pub async fn get(&self) -> Result<Arc<Pinned>, async_graphql::Error> {
         if let Some(pinned) = self.pinned() {
             return Ok(pinned);
         }
-        let snapshot = self.engine.snapshot(WARM_UP_WAIT).await.ok_or_else(|| {
-            async_graphql::Error::from(AppError::Unavailable("the rollup engine is still loading"))
-        })?;
+        // Boxed: every resolver that reads the snapshot awaits this, and
+        // async-graphql boxes each field's future at the size of its
+        // type's largest resolver (a wait with a timer would make every
+        // `code` and `name` of a unit as large).
+        let snapshot = self
+            .engine
+            .snapshot(WARM_UP_WAIT)
+            .boxed()
+            .await
+            .ok_or_else(|| {
+                async_graphql::Error::from(AppError::Unavailable(
+                    "the rollup engine is still loading",
+                ))
+            })?;
         let mut cell = self
             .cell
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(cell.get_or_insert(snapshot).clone())
+        Ok(cell
+            .get_or_insert_with(|| Arc::new(Pinned(snapshot)))
+            .clone())
     }
 
-    fn pinned(&self) -> Option<Arc<Snapshot>> {
+    fn pinned(&self) -> Option<Arc<Pinned>> {
         self.cell
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// `read` of the request's snapshot, if it has taken one already.
+    pub fn with_pinned<R>(&self, read: impl FnOnce(&Snapshot) -> R) -> Option<R> {
+        self.cell
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .as_deref()
+            .map(|pinned| read(pinned))
     }
 
     /// Forgets the pinned snapshot: the next read takes the current one.
@@ -83,8 +119,6 @@ pub struct Loaders {
     pub reports: DataLoader<ReportLoader>,
     pub report_history: DataLoader<HistoryLoader>,
     pub snapshot: Arc<SnapshotCell>,
-    /// Groups ranked so far (rankings are computed once per group).
-    pub ranks: RankMemo,
     /// What the request's caller may see.
     pub scope: Scope,
 }
@@ -101,7 +135,6 @@ impl Loaders {
         });
         Loaders {
             scope,
-            ranks: RankMemo::default(),
             snapshot,
             units: make(UnitLoader {
                 db: db.clone(),

@@ -1,5 +1,5 @@
-//! The rows the rollup engine is built from, read in keyset pages so that
-//! millions of reports never sit in memory twice.
+//! The rows the rollup engine is built from. Reports stream into the
+//! engine's builder as they are read, so millions never sit in memory.
 
 use chrono::NaiveDate;
 use entity::{stock_value, unit};
@@ -117,10 +117,13 @@ pub async fn stocks_of(
     Ok(out)
 }
 
-/// Every report's flows, read through any connection (a transaction) in
-/// keyset pages: slower than [`reports`], for the rare read that must run
-/// inside a transaction.
-pub async fn reports_in(db: &impl ConnectionTrait) -> Result<Vec<ReportInput>, DbErr> {
+/// Every report's flows, handed to `each`, read through any connection (a
+/// transaction) in keyset pages: slower than [`reports`], for the rare read
+/// that must run inside a transaction.
+pub async fn reports_in(
+    db: &impl ConnectionTrait,
+    mut each: impl FnMut(&ReportInput),
+) -> Result<(), DbErr> {
     use entity::report;
     type Row = (
         i64,
@@ -133,7 +136,6 @@ pub async fn reports_in(db: &impl ConnectionTrait) -> Result<Vec<ReportInput>, D
         i64,
         i64,
     );
-    let mut out = Vec::new();
     let mut after = 0i64;
     loop {
         let rows: Vec<Row> = report::Entity::find()
@@ -158,30 +160,32 @@ pub async fn reports_in(db: &impl ConnectionTrait) -> Result<Vec<ReportInput>, D
         let Some(last) = rows.last() else { break };
         after = last.0;
         let full = rows.len() as u64 == PAGE;
-        out.extend(rows.into_iter().map(
-            |(_, unit_id, d, campaign_id, team_id, applications, cards, accounts, visits)| {
-                ReportInput {
-                    unit_id,
-                    day: day(d),
-                    campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
-                    team_id: team_id.and_then(|t| i32::try_from(t).ok()),
-                    flows: [applications, cards, accounts, visits].map(clamp32),
-                }
-            },
-        ));
+        for (_, unit_id, d, campaign_id, team_id, applications, cards, accounts, visits) in rows {
+            each(&ReportInput {
+                unit_id,
+                day: day(d),
+                campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
+                team_id: team_id.and_then(|t| i32::try_from(t).ok()),
+                flows: [applications, cards, accounts, visits].map(clamp32),
+            });
+        }
         if !full {
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Every report's flows.
+/// Every report's flows, handed to `each` as they stream in (millions of
+/// rows are never held at once).
 ///
 /// The one read of millions of rows: it goes through sqlx directly (one
 /// streamed query, tuples decoded by position) rather than through
 /// sea-orm's per-column model decoding, which costs twice as long here.
-pub async fn reports(db: &DatabaseConnection) -> Result<Vec<ReportInput>, DbErr> {
+pub async fn reports(
+    db: &DatabaseConnection,
+    mut each: impl FnMut(&ReportInput),
+) -> Result<(), DbErr> {
     use futures_util::TryStreamExt;
     use sea_orm::DbBackend;
     use sea_orm::sqlx;
@@ -200,21 +204,20 @@ pub async fn reports(db: &DatabaseConnection) -> Result<Vec<ReportInput>, DbErr>
             }
         };
     let err = |e: sqlx::Error| DbErr::Custom(format!("reading reports: {e}"));
-    let mut out = Vec::new();
     match db.get_database_backend() {
         DbBackend::Sqlite => {
             let mut rows = sqlx::query_as::<_, Row>(SQL).fetch(db.get_sqlite_connection_pool());
             while let Some(row) = rows.try_next().await.map_err(err)? {
-                out.push(convert(row));
+                each(&convert(row));
             }
         }
         DbBackend::Postgres => {
             let mut rows = sqlx::query_as::<_, Row>(SQL).fetch(db.get_postgres_connection_pool());
             while let Some(row) = rows.try_next().await.map_err(err)? {
-                out.push(convert(row));
+                each(&convert(row));
             }
         }
         other => return Err(DbErr::Custom(format!("unsupported database {other:?}"))),
     }
-    Ok(out)
+    Ok(())
 }

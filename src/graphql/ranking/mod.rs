@@ -6,7 +6,6 @@ pub mod loader;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::unit::UnitLevel as StoredLevel;
 
-use self::loader::{Placing, placings};
 use super::ContextExt;
 use super::catalog::{Indicator, Metric};
 use super::connection::{Conn, by_position};
@@ -18,6 +17,7 @@ use crate::access::Scope;
 use crate::engine::Snapshot;
 use crate::engine::days::{date, day};
 use crate::engine::query::Measure;
+use crate::engine::ranks::{Group, Placing, RankingKey};
 use crate::error::AppError;
 
 /// Among which units a unit is ranked.
@@ -219,11 +219,17 @@ impl RankingQuery {
                 .into());
             }
         }
-        let units = snapshot.units_of_level(level, within);
-        let ranked = placings(&snapshot, &units, measure, period, order == RankOrder::Desc);
-        Ok(by_position(&ranked, page, |placing| RankingEntry {
-            rank: (*placing).into(),
-            unit_id: snapshot.unit_id(placing.current.measured.unit),
+        let ranked = snapshot.placings(RankingKey {
+            group: Group::Level(level, within),
+            measure,
+            period,
+            descending: order == RankOrder::Desc,
+        });
+        Ok(by_position(ranked.in_order(), page, |placing| {
+            RankingEntry {
+                rank: (*placing).into(),
+                unit_id: snapshot.unit_id(placing.current.measured.unit),
+            }
         }))
     }
 

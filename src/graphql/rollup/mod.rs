@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, InputObject, Object, Result};
 
 use super::ContextExt;
+use super::loaders::Pinned;
 use super::scalars::Date;
-use crate::engine::Snapshot;
 use crate::engine::days::{date, day};
 use crate::engine::period::{self, Period, PeriodError};
 use crate::engine::query;
@@ -59,7 +59,7 @@ pub enum Granularity {
 /// not 93.9) and `null` when their denominator is 0.
 #[derive(Clone)]
 pub struct Rollup {
-    pub(crate) snapshot: Arc<Snapshot>,
+    pub(crate) snapshot: Arc<Pinned>,
     pub(crate) unit: u32,
     pub(crate) period: Period,
     pub(crate) campaign: Option<i64>,

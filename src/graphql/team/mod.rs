@@ -173,6 +173,11 @@ impl Team {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(connection::from_list(&rows, page, |u| u.id, Unit))
+        Ok(connection::from_list(
+            &rows,
+            page,
+            |u| u.id,
+            |u| Unit(std::sync::Arc::new(u)),
+        ))
     }
 }

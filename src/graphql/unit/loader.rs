@@ -31,10 +31,10 @@ pub struct UnitLoader {
 }
 
 impl Loader<i64> for UnitLoader {
-    type Value = Model;
+    type Value = Arc<Model>;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Model>, Self::Error> {
+    async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Arc<Model>>, Self::Error> {
         let mut found = HashMap::with_capacity(keys.len());
         let mut missing = Vec::new();
         let snapshot = with_directory(&self.engine);
@@ -51,7 +51,7 @@ impl Loader<i64> for UnitLoader {
             let rows = store::units::by_ids(&self.db, &missing)
                 .await
                 .map_err(AppError::from)?;
-            found.extend(rows.into_iter().map(|u| (u.id, u)));
+            found.extend(rows.into_iter().map(|u| (u.id, Arc::new(u))));
         }
         Ok(found)
     }
@@ -63,18 +63,18 @@ impl Loader<i64> for UnitLoader {
 pub struct ChildrenLoader(pub DatabaseConnection);
 
 impl Loader<i64> for ChildrenLoader {
-    type Value = Arc<Vec<Model>>;
+    type Value = Arc<Vec<Arc<Model>>>;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[i64]) -> Result<HashMap<i64, Self::Value>, Self::Error> {
         let rows = store::units::children_of(&self.0, keys)
             .await
             .map_err(AppError::from)?;
-        let mut by_parent: HashMap<i64, Vec<Model>> =
+        let mut by_parent: HashMap<i64, Vec<Arc<Model>>> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for row in rows {
             if let Some(parent) = row.parent_id {
-                by_parent.entry(parent).or_default().push(row);
+                by_parent.entry(parent).or_default().push(Arc::new(row));
             }
         }
         Ok(by_parent
@@ -91,9 +91,11 @@ pub async fn by_level_code(
     engine: &Engine,
     level: UnitLevel,
     code: &str,
-) -> Result<Option<Model>, AppError> {
+) -> Result<Option<Arc<Model>>, AppError> {
     if let Some(snapshot) = with_directory(engine) {
         return Ok(snapshot.directory().by_level_code(level, code).cloned());
     }
-    Ok(store::units::by_level_code(db, level, code).await?)
+    Ok(store::units::by_level_code(db, level, code)
+        .await?
+        .map(Arc::new))
 }

@@ -3,8 +3,11 @@
 
 pub mod loader;
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, Object, Result};
 use entity::unit::{Model, UnitLevel as StoredLevel};
+use futures_util::FutureExt;
 
 use super::ContextExt;
 use super::campaign::Campaign;
@@ -48,13 +51,14 @@ pub struct UnitRefInput {
 /// commune. Identified by `(level, code)`; codes are the statistics office's
 /// and are unique only within a level.
 #[derive(Clone, Debug)]
-pub struct Unit(pub Model);
+pub struct Unit(pub Arc<Model>);
 
 impl Unit {
     /// The unit, if the caller's scope reaches it (`FORBIDDEN` otherwise):
     /// every resolver that hands out a unit goes through here or filters
     /// with the scope.
-    pub(crate) fn visible(ctx: &Context<'_>, model: Model) -> Result<Unit> {
+    pub(crate) fn visible(ctx: &Context<'_>, model: impl Into<Arc<Model>>) -> Result<Unit> {
+        let model = model.into();
         ctx.scope().check(&model)?;
         Ok(Unit(model))
     }
@@ -122,7 +126,7 @@ impl Unit {
         let Some(parent_id) = self.0.parent_id else {
             return Ok(None);
         };
-        match ctx.loaders().units.load_one(parent_id).await? {
+        match ctx.loaders().units.load_one(parent_id).boxed().await? {
             Some(parent) => Unit::visible(ctx, parent).map(Some),
             None => Ok(None),
         }
@@ -134,7 +138,12 @@ impl Unit {
     async fn ancestors(&self, ctx: &Context<'_>) -> Result<Vec<Unit>> {
         let mut path = self.path_ids();
         path.pop();
-        let found = ctx.loaders().units.load_many(path.iter().copied()).await?;
+        let found = ctx
+            .loaders()
+            .units
+            .load_many(path.iter().copied())
+            .boxed()
+            .await?;
         let scope = ctx.scope();
         Ok(path
             .iter()
@@ -162,6 +171,7 @@ impl Unit {
                 .loaders()
                 .children
                 .load_one(self.0.id)
+                .boxed()
                 .await?
                 .unwrap_or_default(),
         };
@@ -190,10 +200,12 @@ impl Unit {
             period.to.0,
             page,
         )
+        .boxed()
         .await
         .map_err(AppError::from)?;
         let total = if wants_total(ctx) {
             store::reports::count_in_subtree(ctx.db(), &self.0.path, period.from.0, period.to.0)
+                .boxed()
                 .await
                 .map_err(AppError::from)?
         } else {
@@ -228,6 +240,7 @@ impl Unit {
             period.to.0,
             page,
         )
+        .boxed()
         .await
         .map_err(AppError::from)?;
         let total = if wants_total(ctx) {
@@ -237,6 +250,7 @@ impl Unit {
                 period.from.0,
                 period.to.0,
             )
+            .boxed()
             .await
             .map_err(AppError::from)?
         } else {
@@ -262,10 +276,12 @@ impl Unit {
         let page = connection::page(ctx.limits(), first, after)?;
         let db = ctx.db();
         let (rows, has_next) = store::campaigns::page_in_subtree(db, &self.0.path, page)
+            .boxed()
             .await
             .map_err(AppError::from)?;
         let total = if wants_total(ctx) {
             store::campaigns::count_in_subtree(db, &self.0.path)
+                .boxed()
                 .await
                 .map_err(AppError::from)?
         } else {
@@ -296,7 +312,9 @@ impl Unit {
         let campaign = campaign
             .map(|id| ids::decode_as(&id, NodeType::Campaign, "campaign"))
             .transpose()?;
-        let mut rollups = rollup::load(ctx, self.0.id, &[period], campaign).await?;
+        let mut rollups = rollup::load(ctx, self.0.id, &[period], campaign)
+            .boxed()
+            .await?;
         rollups
             .pop()
             .ok_or_else(|| AppError::Internal("empty rollup".into()).into())
@@ -318,7 +336,9 @@ impl Unit {
             .map(|id| ids::decode_as(&id, NodeType::Campaign, "campaign"))
             .transpose()?;
         let buckets = rollup::series_periods(period, granularity);
-        rollup::load(ctx, self.0.id, &buckets, campaign).await
+        rollup::load(ctx, self.0.id, &buckets, campaign)
+            .boxed()
+            .await
     }
 
     /// This unit's rank on an indicator or a metric, among its siblings
@@ -360,7 +380,7 @@ impl Unit {
             descending: order == RankOrder::Desc,
         };
         let snapshot = ctx.loaders().snapshot.get().await?;
-        Ok(ctx.loaders().ranks.placing(&snapshot, key).map(Rank::from))
+        Ok(ranking::loader::placing(&snapshot, key).map(Rank::from))
     }
 
     /// How many units of `level` below this one have reached 100% on an
@@ -376,7 +396,9 @@ impl Unit {
         if StoredLevel::from(level).rank() <= self.0.level.rank() {
             return Err(AppError::bad_input("level", "must be a level below the unit's").into());
         }
-        ranking::completion(ctx, self.0.id, level, indicator, as_of).await
+        ranking::completion(ctx, self.0.id, level, indicator, as_of)
+            .boxed()
+            .await
     }
 
     /// Teams that belong to this unit.
@@ -391,6 +413,7 @@ impl Unit {
             .loaders()
             .unit_teams
             .load_one(self.0.id)
+            .boxed()
             .await?
             .unwrap_or_default();
         Ok(connection::from_list(&rows, page, |t| t.id, Team))
@@ -402,15 +425,24 @@ impl Unit {
 pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
     // In memory once the engine holds the tree: no loader round (a ranking
     // asks for 63 units at once, and a loader would wait a tick for them).
-    if let Some(model) = loader::with_directory(ctx.loaders().snapshot.engine())
-        .and_then(|s| s.directory().get(unit_id).cloned())
-    {
+    // The request's own snapshot first, which takes no reference to the
+    // shared one.
+    let snapshot = &ctx.loaders().snapshot;
+    let in_memory = snapshot
+        .with_pinned(|s| s.directory().get(unit_id).cloned())
+        .flatten()
+        .or_else(|| {
+            loader::with_directory(snapshot.engine())
+                .and_then(|s| s.directory().get(unit_id).cloned())
+        });
+    if let Some(model) = in_memory {
         return Unit::visible(ctx, model);
     }
     let model = ctx
         .loaders()
         .units
         .load_one(unit_id)
+        .boxed()
         .await?
         .ok_or_else(|| {
             AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row"))
@@ -428,6 +460,7 @@ pub(crate) async fn check_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()>
         .loaders()
         .units
         .load_one(unit_id)
+        .boxed()
         .await?
         .ok_or_else(|| AppError::Internal(format!("unit {unit_id} has no row")))?;
     ctx.scope().check(&model)?;
@@ -505,7 +538,7 @@ impl UnitQuery {
                     .await?
                     .ok_or_else(|| AppError::NotFound("unit `within`".into()))?;
                 ctx.scope().check(&unit)?;
-                Some(unit.path)
+                Some(unit.path.clone())
             }
             None => None,
         };
@@ -540,7 +573,7 @@ impl UnitQuery {
             page,
             total,
             |u| u.id,
-            Unit,
+            |u| Unit(Arc::new(u)),
         ))
     }
 }
