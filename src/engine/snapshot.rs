@@ -462,3 +462,60 @@ impl Snapshot {
         self.source_rows
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sums as a plain list would give them.
+    fn naive(daily: &[(Day, [i64; FLOWS])], d: Day) -> [i64; FLOWS] {
+        let mut out = [0; FLOWS];
+        for (_, values) in daily.iter().filter(|(day, _)| *day <= d) {
+            for m in 0..FLOWS {
+                out[m] += values[m];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn series_hold_sums_too_large_for_32_bits_and_negative_days() {
+        // Days 0..100 with values that overflow 32 bits within a chunk,
+        // some negative, and quiet stretches.
+        let daily: Vec<(Day, [i64; FLOWS])> = (0..100)
+            .map(|d| {
+                let big = if d % 7 == 3 { 3_000_000_000 } else { d as i64 };
+                let negative = if d % 11 == 5 { -40 } else { 2 };
+                (d * 2, [big, negative, 1, 0])
+            })
+            .collect();
+        let series = FlowSeries::from_daily(daily.clone());
+        assert_eq!(series.len(), 100);
+        assert!(series.chunks.iter().any(|c| matches!(**c, Chunk::Wide(_))));
+        for d in -3..205 {
+            assert_eq!(series.through(d), naive(&daily, d), "through day {d}");
+        }
+        assert_eq!(
+            series.days().collect::<Vec<_>>(),
+            daily.iter().map(|(d, _)| *d).collect::<Vec<_>>()
+        );
+
+        // Another report of the last day, added in place, in both kinds of
+        // chunk and across a chunk boundary.
+        let mut grown = FlowSeries::default();
+        let mut running = [0i64; FLOWS];
+        let mut expected: Vec<(Day, [i64; FLOWS])> = Vec::new();
+        for d in 0..70 {
+            running[0] += 1;
+            grown.push(d, running);
+            grown.add_to_last(&[5_000_000_000, 1, 0, 0]);
+            running[0] += 5_000_000_000;
+            running[1] += 1;
+            expected.push((d, running));
+        }
+        for (d, prefix) in &expected {
+            assert_eq!(grown.through(*d), *prefix, "through day {d}");
+        }
+        assert_eq!(grown.len(), 70);
+    }
+}

@@ -13,6 +13,7 @@ use super::build::{ReportInput, StockInput, UnitInput, build};
 use super::metrics::Indicator;
 use super::period::{Granularity, Period, buckets};
 use super::query::Measure;
+use super::ranks::{Group, RankingKey};
 
 /// A random world: a tree, reports on its units, stocks on its leaves.
 #[derive(Debug, Clone)]
@@ -295,8 +296,22 @@ proptest! {
         let change = Change { flows: deltas, stock_units: changed_leaves.clone() };
         let needed = old.stock_rows_needed(&change);
         let rows: Vec<StockInput> = w.stocks.iter().copied().filter(|s| needed.contains(&s.unit_id)).collect();
+        // Rankings kept by the old snapshot are not read at the new version.
+        let ranking = |level| RankingKey {
+            group: Group::Level(level, None),
+            measure: Measure::Indicator(Indicator::CccdCoverage),
+            period: Period { from: 0, to: 70 },
+            descending: true,
+        };
+        for level in LEVELS {
+            old.placings(ranking(level));
+        }
         let applied = old.apply(9, &change, &rows).expect("applies");
         let fresh = build(w.units.clone(), &w.stocks, &w.reports);
+        for level in LEVELS {
+            let (kept, rebuilt) = (applied.placings(ranking(level)), fresh.placings(ranking(level)));
+            prop_assert_eq!(kept.in_order(), rebuilt.in_order());
+        }
         prop_assert_eq!(applied.version(), 9);
         for u in 0..fresh.unit_count() {
             prop_assert_eq!(applied.flows[u].days().collect::<Vec<_>>(), fresh.flows[u].days().collect::<Vec<_>>());
