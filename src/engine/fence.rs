@@ -30,12 +30,12 @@ pub struct Fence {
 
 #[derive(Debug, Default)]
 struct State {
-    /// Generation of the last query begun.
-    begun: u64,
-    /// Whether a reader task is running (it begins queries while wanted).
-    reading: bool,
-    /// Whether a request waits for a query not begun yet.
-    wanted: bool,
+    /// Generation of the query running or last run.
+    started: u64,
+    /// Whether a query is running.
+    running: bool,
+    /// Whether a request arrived while it ran (and needs the next one).
+    again: bool,
 }
 
 impl Default for Fence {
@@ -53,17 +53,19 @@ impl Fence {
         let mut readings = self.readings.subscribe();
         let needed = {
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            // The next query to begin begins after this call.
-            state.wanted = true;
-            if !state.reading {
-                state.reading = true;
+            if state.running {
+                state.again = true;
+                state.started + 1
+            } else {
+                state.running = true;
+                state.started += 1;
                 let fence = self.clone();
                 let db = db.clone();
                 // A task of its own: a request that gives up waiting must
                 // not cancel the query others wait for.
                 tokio::spawn(async move { fence.read(db).await });
+                state.started
             }
-            state.begun + 1
         };
         let reading = readings
             .wait_for(|(generation, _)| *generation >= needed)
@@ -74,24 +76,18 @@ impl Fence {
 
     async fn read(self: Arc<Self>, db: DatabaseConnection) {
         loop {
-            // Requests already queued on this thread (parsed, about to ask)
-            // join the query about to begin rather than wait for the next:
-            // under load one query serves a whole burst, and alone a
-            // request waits for nothing (the yield returns at once).
-            tokio::task::yield_now().await;
-            let generation = {
-                let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-                if !state.wanted {
-                    state.reading = false;
-                    return;
-                }
-                state.wanted = false;
-                state.begun += 1;
-                state.begun
-            };
+            let generation = self.state.lock().unwrap_or_else(|p| p.into_inner()).started;
             let version = changes::current(&db).await.map_err(|err| err.to_string());
             self.readings
                 .send_modify(|reading| *reading = (generation, version));
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if state.again {
+                state.again = false;
+                state.started += 1;
+            } else {
+                state.running = false;
+                return;
+            }
         }
     }
 }
