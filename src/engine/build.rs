@@ -184,7 +184,6 @@ impl Builder {
         for (u, daily) in late {
             own_series[u as usize] = own_series[u as usize].merged(&daily);
         }
-        let n = s.units.len();
         s.flows = subtree_flows(&s, &mut own_series)
             .into_iter()
             .map(Arc::new)
@@ -209,18 +208,15 @@ impl Builder {
                 (t, Arc::new(FlowSeries::from_daily(daily)))
             })
             .collect();
-        finish_stocks(s, &own_series, stocks, n, reports)
+        s.source_rows = reports;
+        finish_stocks(s, &own_series, stocks)
     }
 }
 
-/// Stocks and completion days, once the flows are in.
-fn finish_stocks(
-    mut s: Snapshot,
-    own_series: &[FlowSeries],
-    stocks: &[StockInput],
-    n: usize,
-    reports: usize,
-) -> Snapshot {
+/// Stocks and completion days, once the flows are in (`source_rows` counts
+/// the reports so far; the units and stock rows are added here).
+fn finish_stocks(mut s: Snapshot, own_series: &[FlowSeries], stocks: &[StockInput]) -> Snapshot {
+    let n = s.units.len();
     // A leaf's own series moved into `s.flows`; its own flows are those.
     let own_through = |u: usize, d: Day| {
         if s.units[u].children.is_empty() {
@@ -289,7 +285,7 @@ fn finish_stocks(
             .collect();
         s.completed_on.insert(indicator, days);
     }
-    s.source_rows = s.units.len() + stocks.len() + reports;
+    s.source_rows += s.units.len() + stocks.len();
     s
 }
 

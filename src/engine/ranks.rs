@@ -24,6 +24,15 @@ pub struct Placing {
     pub previous_rank: Option<u32>,
 }
 
+/// Among which units a unit is ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Among {
+    /// The units with the same parent.
+    Siblings,
+    /// Every unit of the same level.
+    Level,
+}
+
 /// The units ranked together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Group {
@@ -95,14 +104,11 @@ impl RankCache {
 
 impl Snapshot {
     /// The group a unit is ranked in: its siblings, or its whole level.
-    pub fn rank_group(&self, unit: u32, among_level: bool) -> Group {
-        if among_level {
-            Group::Level(self.unit(unit).level, None)
-        } else {
-            match self.parent(unit) {
-                Some(parent) => Group::Children(parent),
-                None => Group::Alone(unit),
-            }
+    pub fn rank_group(&self, unit: u32, among: Among) -> Group {
+        match (among, self.parent(unit)) {
+            (Among::Level, _) => Group::Level(self.unit(unit).level, None),
+            (Among::Siblings, Some(parent)) => Group::Children(parent),
+            (Among::Siblings, None) => Group::Alone(unit),
         }
     }
 

@@ -66,6 +66,15 @@ enum Chunk {
     Wide(Vec<(Day, [i64; FLOWS])>),
 }
 
+/// `prefix − base` per flow, if every amount fits 32 bits unsigned.
+fn amounts_above(base: &[i64; FLOWS], prefix: &[i64; FLOWS]) -> Option<[u32; FLOWS]> {
+    let mut above = [0u32; FLOWS];
+    for m in 0..FLOWS {
+        above[m] = u32::try_from(prefix[m].checked_sub(base[m])?).ok()?;
+    }
+    Some(above)
+}
+
 impl Chunk {
     fn starting(day: Day, prefix: [i64; FLOWS]) -> Chunk {
         let mut entries = Vec::with_capacity(CHUNK);
@@ -118,20 +127,7 @@ impl Chunk {
     fn push(&mut self, day: Day, prefix: [i64; FLOWS]) {
         match self {
             Chunk::Narrow { base, entries } => {
-                let mut above = [0u32; FLOWS];
-                let fits = (0..FLOWS).all(|m| {
-                    match prefix[m]
-                        .checked_sub(base[m])
-                        .and_then(|d| u32::try_from(d).ok())
-                    {
-                        Some(d) => {
-                            above[m] = d;
-                            true
-                        }
-                        None => false,
-                    }
-                });
-                if fits {
+                if let Some(above) = amounts_above(base, &prefix) {
                     entries.push(Narrow { day, above });
                     return;
                 }

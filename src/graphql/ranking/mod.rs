@@ -1,8 +1,6 @@
 //! Rankings of units on an indicator or a metric, completion counts and the
 //! "first to complete" list.
 
-pub mod loader;
-
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::unit::UnitLevel as StoredLevel;
 
@@ -22,7 +20,7 @@ use crate::error::AppError;
 
 /// Among which units a unit is ranked.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "self::loader::Among")]
+#[graphql(remote = "crate::engine::ranks::Among")]
 pub enum RankAmong {
     /// The units with the same parent (the districts of one province, …).
     Siblings,
@@ -331,6 +329,3 @@ pub async fn completion(
         as_of,
     })
 }
-
-/// Re-exported for `Unit.rank`.
-pub use self::loader::RankKey;

@@ -14,11 +14,12 @@ use super::campaign::Campaign;
 use super::catalog::{Indicator, Metric};
 use super::connection::{self, Conn};
 use super::ids::{self, NodeType};
-use super::ranking::{self, Completion, Rank, RankAmong, RankKey, RankOrder};
+use super::ranking::{self, Completion, Rank, RankAmong, RankOrder};
 use super::report::{Report, ReportChange};
 use super::rollup::{self, Granularity, PeriodInput, Rollup};
 use super::scalars::Date;
 use super::team::Team;
+use crate::engine::ranks::RankingKey;
 use crate::error::AppError;
 use crate::store::{self, units::UnitFilter};
 use crate::text::fold;
@@ -372,15 +373,19 @@ impl Unit {
                 AppError::Forbidden("this rank compares units outside your scope".into()).into(),
             );
         }
-        let key = RankKey {
-            unit_id: self.0.id,
-            measure,
-            period: (period.from, period.to),
-            among: among.into(),
-            descending: order == RankOrder::Desc,
-        };
         let snapshot = ctx.loaders().snapshot.get().await?;
-        Ok(ranking::loader::placing(&snapshot, key).map(Rank::from))
+        // `None` when the unit cannot be ranked: no denominator, or not in
+        // the snapshot.
+        let Some(unit) = snapshot.index_of(self.0.id) else {
+            return Ok(None);
+        };
+        let placings = snapshot.placings(RankingKey {
+            group: snapshot.rank_group(unit, among.into()),
+            measure,
+            period,
+            descending: order == RankOrder::Desc,
+        });
+        Ok(placings.of(unit).map(Rank::from))
     }
 
     /// How many units of `level` below this one have reached 100% on an
