@@ -95,7 +95,7 @@ async fn run_serve(database_url: String, args: ServeArgs) -> Result<(), String> 
     init_tracing();
     let started = Instant::now();
     let db = open(&database_url).await?;
-    if !args.no_demo {
+    if args.loads_demo(&database_url) {
         let loaded = demo::load_if_empty(&db, true)
             .await
             .map_err(|err| format!("cannot load the demo: {err}"))?;

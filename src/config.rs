@@ -166,11 +166,195 @@ pub struct ServeArgs {
     #[arg(long, env = "TIENDO_RESPONSE_CACHE_MB", default_value_t = 64)]
     pub response_cache_mb: u64,
 
+    /// Serve GraphiQL to browsers even with `--production` (without
+    /// `--production` it is always served).
+    #[arg(long, env = "TIENDO_GRAPHIQL")]
+    pub graphiql: bool,
+
+    /// Load the demo (reference scenario) into an empty database of any
+    /// kind. Without it the demo loads only into an empty SQLite database
+    /// (the embedded default); an empty PostgreSQL database stays empty.
+    #[arg(long, env = "TIENDO_DEMO", conflicts_with = "no_demo")]
+    pub demo: bool,
+
     #[command(flatten)]
     pub limits: Limits,
 
     #[command(flatten)]
     pub access: AccessArgs,
+
+    #[command(flatten)]
+    pub bounds: Bounds,
+
+    #[command(flatten)]
+    pub front_door: FrontDoor,
+}
+
+impl ServeArgs {
+    /// Whether an empty database at `database_url` gets the demo.
+    pub fn loads_demo(&self, database_url: &str) -> bool {
+        !self.no_demo && (self.demo || database_url.starts_with("sqlite:"))
+    }
+
+    /// Whether browsers get GraphiQL on `GET /graphql`.
+    pub fn serves_graphiql(&self) -> bool {
+        !self.access.production || self.graphiql
+    }
+}
+
+/// The byte bounds of everything a client can make the server keep
+/// between requests. Together with the request bounds of [`FrontDoor`]
+/// they make the worst case the README states.
+#[derive(Debug, Clone, Args)]
+pub struct Bounds {
+    /// Largest document the persisted-query store (APQ) keeps, in bytes;
+    /// a larger one still runs, but is not stored.
+    #[arg(long, env = "TIENDO_PERSISTED_QUERY_MAX_BYTES", default_value_t = 32 * 1024)]
+    pub persisted_query_max_bytes: usize,
+
+    /// Points storing a persisted document costs per started KiB, charged
+    /// to the caller's budget before it is stored.
+    #[arg(long, env = "TIENDO_PERSISTED_QUERY_POINTS_PER_KIB", default_value_t = 10)]
+    pub persisted_query_points_per_kib: u64,
+
+    /// Persisted documents of all keys together, in MiB; each key has a
+    /// partition of its own of `--persisted-queries-per-key-kb`.
+    #[arg(long, env = "TIENDO_PERSISTED_QUERIES_MB", default_value_t = 32)]
+    pub persisted_queries_mb: u64,
+
+    /// One key's partition of the persisted-query store, in KiB: a key
+    /// flooding the store evicts only its own documents.
+    #[arg(long, env = "TIENDO_PERSISTED_QUERIES_PER_KEY_KB", default_value_t = 512)]
+    pub persisted_queries_per_key_kb: u64,
+
+    /// Persisted documents of callers without a key, in MiB: kept apart
+    /// from the keys' partitions, and admitted by frequency so that a flood
+    /// of new documents does not push out the ones in use.
+    #[arg(long, env = "TIENDO_PERSISTED_QUERIES_ANONYMOUS_MB", default_value_t = 4)]
+    pub persisted_queries_anonymous_mb: u64,
+
+    /// Registered (trusted) documents kept in memory, in MiB (the database
+    /// holds them all; the least used are read again when asked).
+    #[arg(long, env = "TIENDO_REGISTERED_DOCUMENTS_MB", default_value_t = 16)]
+    pub registered_documents_mb: u64,
+
+    /// Parsed documents kept, in MiB (dashboards send the same few over
+    /// and over).
+    #[arg(long, env = "TIENDO_PARSE_CACHE_MB", default_value_t = 32)]
+    pub parse_cache_mb: u64,
+
+    /// Rankings kept for the current data version, in MiB.
+    #[arg(long, env = "TIENDO_RANK_CACHE_MB", default_value_t = 64)]
+    pub rank_cache_mb: u64,
+
+    /// Points budgets of keys and client addresses, in MiB (a bucket is
+    /// forgotten once it is full again).
+    #[arg(long, env = "TIENDO_BUDGET_TABLE_MB", default_value_t = 16)]
+    pub budget_table_mb: u64,
+
+    /// Checked API keys kept (for at most 5 s each), in MiB.
+    #[arg(long, env = "TIENDO_KEY_CACHE_MB", default_value_t = 4)]
+    pub key_cache_mb: u64,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            persisted_query_max_bytes: 32 * 1024,
+            persisted_query_points_per_kib: 10,
+            persisted_queries_mb: 32,
+            persisted_queries_per_key_kb: 512,
+            persisted_queries_anonymous_mb: 4,
+            registered_documents_mb: 16,
+            parse_cache_mb: 32,
+            rank_cache_mb: 64,
+            budget_table_mb: 16,
+            key_cache_mb: 4,
+        }
+    }
+}
+
+impl Bounds {
+    /// The bounds of the access layer's tables.
+    pub fn access(&self) -> crate::access::AccessBounds {
+        crate::access::AccessBounds {
+            key_cache_bytes: mib(self.key_cache_mb),
+            budget_table_bytes: mib(self.budget_table_mb),
+            documents: crate::access::documents::DocumentBounds {
+                max_document_bytes: self.persisted_query_max_bytes,
+                keys_bytes: mib(self.persisted_queries_mb),
+                per_key_bytes: self.persisted_queries_per_key_kb.saturating_mul(1024),
+                anonymous_bytes: mib(self.persisted_queries_anonymous_mb),
+                registered_bytes: mib(self.registered_documents_mb),
+            },
+        }
+    }
+}
+
+/// Mebibytes to bytes.
+pub fn mib(n: u64) -> u64 {
+    n.saturating_mul(1024 * 1024)
+}
+
+/// Connections, slow clients and the proxies in front of the server.
+#[derive(Debug, Clone, Args)]
+pub struct FrontDoor {
+    /// Open connections at once; one more is answered 503 and closed.
+    #[arg(long, env = "TIENDO_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Longest a client may take to send a request's headers, and longest
+    /// an idle keep-alive connection stays open, in milliseconds.
+    #[arg(long, env = "TIENDO_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_read_timeout_ms: u64,
+
+    /// Longest a client may take to send a request's body, in
+    /// milliseconds (408 after it: a slow sender loses its place).
+    #[arg(long, env = "TIENDO_BODY_READ_TIMEOUT_MS", default_value_t = 30_000)]
+    pub body_read_timeout_ms: u64,
+
+    /// A body larger than this many bytes (or of unknown length) is a
+    /// large one: it needs an API key, counts against
+    /// `--upload-buffer-mb` while it arrives, and runs in one of
+    /// `--large-request-slots`.
+    #[arg(long, env = "TIENDO_LARGE_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub large_body_bytes: usize,
+
+    /// Large bodies being received at once, in MiB (their declared
+    /// lengths; a body of unknown length counts as `--max-body-bytes`).
+    #[arg(long, env = "TIENDO_UPLOAD_BUFFER_MB", default_value_t = 64)]
+    pub upload_buffer_mb: u64,
+
+    /// Large requests parsed and run at once (a parsed 10,000-row batch
+    /// holds tens of MB).
+    #[arg(long, env = "TIENDO_LARGE_REQUEST_SLOTS", default_value_t = 2)]
+    pub large_request_slots: usize,
+
+    /// A proxy or balancer whose `Forwarded` / `X-Forwarded-For` headers
+    /// name the client (an address or CIDR block; repeatable, or
+    /// comma-separated in the variable). From any other peer those headers
+    /// are ignored and the socket's address is the client's.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TIENDO_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = crate::http::client::Cidr::parse
+    )]
+    pub trusted_proxies: Vec<crate::http::client::Cidr>,
+}
+
+impl Default for FrontDoor {
+    fn default() -> Self {
+        FrontDoor {
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            large_body_bytes: 64 * 1024,
+            upload_buffer_mb: 64,
+            large_request_slots: 2,
+            trusted_proxies: Vec::new(),
+        }
+    }
 }
 
 impl Default for ServeArgs {
@@ -180,8 +364,12 @@ impl Default for ServeArgs {
             no_demo: false,
             no_response_cache: false,
             response_cache_mb: 64,
+            graphiql: false,
+            demo: false,
             limits: Limits::default(),
             access: AccessArgs::default(),
+            bounds: Bounds::default(),
+            front_door: FrontDoor::default(),
         }
     }
 }
@@ -189,7 +377,8 @@ impl Default for ServeArgs {
 /// Who may call, and what a caller may spend.
 #[derive(Debug, Clone, Args)]
 pub struct AccessArgs {
-    /// Production mode: introspection and field suggestions off for PARTNER keys.
+    /// Production mode: introspection and field suggestions off for PARTNER
+    /// keys and callers without a key, and no GraphiQL (unless `--graphiql`).
     #[arg(long, env = "TIENDO_PRODUCTION")]
     pub production: bool,
 

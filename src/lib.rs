@@ -56,8 +56,11 @@ pub struct AppState {
     pub access: Arc<access::AccessState>,
     /// The access checks around execution (cost, limits, budget).
     pub guard: Arc<access::guard::Guard>,
-    /// Slots for requests with large bodies (see [`http::LARGE_BODY_BYTES`]).
+    /// Slots for parsing and running requests with large bodies
+    /// (`--large-request-slots`).
     pub large_requests: Arc<tokio::sync::Semaphore>,
+    /// Bytes of large bodies being received (`--upload-buffer-mb`).
+    pub upload_buffer: Arc<http::UploadBuffer>,
     /// The response cache (`None` with `--no-response-cache`).
     pub cache: Option<Arc<http::cache::ResponseCache>>,
 }
@@ -65,22 +68,32 @@ pub struct AppState {
 impl AppState {
     /// State for a server over `db` configured by `config`.
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
-        let access = Arc::new(access::AccessState::new(config.serve.access.settings()));
+        let bounds = config.serve.bounds.clone();
+        let access = Arc::new(access::AccessState::new(
+            config.serve.access.settings(),
+            &bounds.access(),
+        ));
         let schema = build_schema(db.clone(), &config.serve.limits);
-        let guard = Arc::new(graphql::guard(&config.serve.limits, access.budgets.clone()));
+        let guard = Arc::new(graphql::guard(
+            &config.serve.limits,
+            access.budgets.clone(),
+            config::mib(bounds.parse_cache_mb),
+        ));
+        let front = config.serve.front_door.clone();
         let cache = (!config.serve.no_response_cache).then(|| {
             Arc::new(http::cache::ResponseCache::new(
                 config.serve.response_cache_mb.saturating_mul(1024 * 1024),
             ))
         });
         AppState {
-            large_requests: Arc::new(tokio::sync::Semaphore::new(http::LARGE_REQUEST_SLOTS)),
+            large_requests: Arc::new(tokio::sync::Semaphore::new(front.large_request_slots.max(1))),
+            upload_buffer: Arc::new(http::UploadBuffer::new(config::mib(front.upload_buffer_mb))),
             guard,
             cache,
             db,
             schema,
             config: Arc::new(config),
-            engine: engine::Engine::new(),
+            engine: engine::Engine::with_rank_cache(config::mib(bounds.rank_cache_mb)),
             access,
         }
     }
@@ -128,10 +141,10 @@ pub async fn serve(
         engine.follow(db).await;
     });
     let _stop_following = AbortOnDrop(follower);
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let front = &state.config.serve.front_door;
+    let limits = http::serve::ConnectionLimits {
+        max_connections: front.max_connections,
+        header_read_timeout: std::time::Duration::from_millis(front.header_read_timeout_ms.max(1)),
+    };
+    http::serve::serve(listener, app(state), limits, shutdown).await
 }

@@ -33,9 +33,13 @@ pub struct Guard {
     parsed: moka::sync::Cache<String, Arc<ExecutableDocument>>,
 }
 
-/// Documents the parse cache keeps, and the largest it keeps.
-const PARSED_DOCUMENTS: u64 = 1_000;
+/// The largest document the parse cache keeps.
 const PARSED_DOCUMENT_BYTES: usize = 16 * 1024;
+
+/// What one node of a parsed document (a field, an argument, a directive,
+/// a variable definition) takes on the heap, with its position, name and
+/// vectors: an upper estimate, so that the parse cache's byte bound holds.
+const PARSED_NODE_BYTES: usize = 320;
 
 /// What [`Guard::admit`] decided about one request.
 #[derive(Debug, Default)]
@@ -49,14 +53,31 @@ pub struct Admission {
 }
 
 impl Guard {
-    /// A guard over the types of `registry`.
-    pub fn new(registry: Registry, limits: CostLimits, budgets: Arc<Budgets>) -> Self {
+    /// A guard over the types of `registry`, keeping parsed documents of
+    /// at most `parse_cache_bytes` (text and tree together).
+    pub fn new(
+        registry: Registry,
+        limits: CostLimits,
+        budgets: Arc<Budgets>,
+        parse_cache_bytes: u64,
+    ) -> Self {
         Guard {
             registry,
             limits,
             budgets,
-            parsed: moka::sync::Cache::new(PARSED_DOCUMENTS),
+            parsed: moka::sync::Cache::builder()
+                .max_capacity(parse_cache_bytes)
+                .weigher(|text: &String, document: &Arc<ExecutableDocument>| {
+                    u32::try_from(text.len() + parsed_bytes(document)).unwrap_or(u32::MAX)
+                })
+                .build(),
         }
+    }
+
+    /// Bytes the parse cache holds now (after pending evictions).
+    pub fn parse_cache_bytes(&self) -> u64 {
+        self.parsed.run_pending_tasks();
+        self.parsed.weighted_size()
     }
 
     /// The request's document, parsed (or copied from the parse cache).
@@ -273,6 +294,55 @@ pub fn cost_value(caller: &Caller, requested: u64, actual: u64, nodes: u64, left
         Value::Object(throttle),
     );
     Value::Object(cost)
+}
+
+/// An upper estimate of the heap bytes of a parsed document: its nodes
+/// times [`PARSED_NODE_BYTES`].
+fn parsed_bytes(document: &ExecutableDocument) -> usize {
+    use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
+
+    fn values(value: &async_graphql_value::Value) -> usize {
+        use async_graphql_value::Value;
+        match value {
+            Value::List(items) => 1 + items.iter().map(values).sum::<usize>(),
+            Value::Object(fields) => 1 + fields.values().map(values).sum::<usize>(),
+            _ => 1,
+        }
+    }
+    fn nodes(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    1 + field
+                        .arguments
+                        .iter()
+                        .map(|(_, value)| values(&value.node))
+                        .sum::<usize>()
+                        + field.directives.len()
+                        + nodes(&field.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => {
+                    1 + fragment.node.directives.len() + nodes(&fragment.node.selection_set.node)
+                }
+                Selection::FragmentSpread(spread) => 1 + spread.node.directives.len(),
+            })
+            .sum()
+    }
+    let operation = |op: &async_graphql::parser::types::OperationDefinition| {
+        1 + op.variable_definitions.len() + op.directives.len() + nodes(&op.selection_set.node)
+    };
+    let operations: usize = match &document.operations {
+        DocumentOperations::Single(op) => operation(&op.node),
+        DocumentOperations::Multiple(ops) => ops.values().map(|op| operation(&op.node)).sum(),
+    };
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|f| 1 + f.node.directives.len() + nodes(&f.node.selection_set.node))
+        .sum();
+    (operations + fragments) * PARSED_NODE_BYTES
 }
 
 /// Gives a copied document field names of its own.

@@ -8,8 +8,6 @@
 //! same: a revocation takes a data version, so it reaches every replica as
 //! soon as its rollup engine follows (PostgreSQL `NOTIFY`, or a 1 s poll).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -48,38 +46,66 @@ pub fn well_formed(text: &str) -> bool {
 /// Callers of keys this replica checked recently, by key hash, with the
 /// data version they were checked at: an entry serves while it is younger
 /// than [`TRUST_FOR`] and the data version has not moved (a revocation
-/// moves it, on every replica).
-#[derive(Default)]
+/// moves it, on every replica). Only keys found valid enter it, it is
+/// bounded in bytes (`--key-cache-mb`), and entries expire after
+/// [`TRUST_FOR`].
 pub struct KeyCache {
-    entries: Mutex<HashMap<String, Checked>>,
+    entries: moka::sync::Cache<String, Checked>,
 }
 
 /// When a key was checked, at which data version, and who it is.
 type Checked = (Instant, Option<i64>, Caller);
 
+/// Bytes an entry takes beyond its caller's name (hash, caller, scope,
+/// the cache's bookkeeping).
+const ENTRY_BYTES: usize = 512;
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache::new(4 << 20)
+    }
+}
+
 impl KeyCache {
+    /// A cache of at most `bytes`.
+    pub fn new(bytes: u64) -> Self {
+        KeyCache {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(bytes)
+                .weigher(|_hash: &String, (_, _, caller): &Checked| {
+                    u32::try_from(ENTRY_BYTES + caller.name.len()).unwrap_or(u32::MAX)
+                })
+                .time_to_live(TRUST_FOR)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
+                .build(),
+        }
+    }
+
     /// A key checked less than [`TRUST_FOR`] ago, at data version `version`.
     pub fn get(&self, hash: &str, version: Option<i64>) -> Option<Caller> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
+        self.entries
             .get(hash)
             .filter(|(at, at_version, _)| at.elapsed() < TRUST_FOR && *at_version == version)
-            .map(|(_, _, key)| key.clone())
+            .map(|(_, _, key)| key)
     }
 
     /// Remembers the caller of a valid key.
     pub fn put(&self, hash: &str, version: Option<i64>, caller: Caller) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() > 10_000 {
-            entries.retain(|_, (at, _, _)| at.elapsed() < TRUST_FOR);
-        }
-        entries.insert(hash.to_owned(), (Instant::now(), version, caller));
+        self.entries
+            .insert(hash.to_owned(), (Instant::now(), version, caller));
     }
 
     /// Forgets a key (revoked on this replica).
     pub fn forget(&self, key_id: i64) {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|_, (_, _, caller)| caller.key_id != Some(key_id));
+        let revoked: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(_, (_, _, caller))| caller.key_id == Some(key_id))
+            .map(|(hash, _)| hash)
+            .collect();
+        for hash in revoked {
+            self.entries.invalidate(hash.as_str());
+        }
     }
 }
 

@@ -205,6 +205,27 @@ impl Default for AccessSettings {
     }
 }
 
+/// The byte bounds of the access layer's tables.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessBounds {
+    /// Checked keys.
+    pub key_cache_bytes: u64,
+    /// Points budgets.
+    pub budget_table_bytes: u64,
+    /// Persisted and registered documents.
+    pub documents: documents::DocumentBounds,
+}
+
+impl Default for AccessBounds {
+    fn default() -> Self {
+        AccessBounds {
+            key_cache_bytes: 4 << 20,
+            budget_table_bytes: 16 << 20,
+            documents: documents::DocumentBounds::default(),
+        }
+    }
+}
+
 /// Everything the access layer keeps per replica.
 pub struct AccessState {
     pub settings: AccessSettings,
@@ -214,13 +235,13 @@ pub struct AccessState {
 }
 
 impl AccessState {
-    /// The access layer with `settings`.
-    pub fn new(settings: AccessSettings) -> Self {
+    /// The access layer with `settings`, its tables bounded by `bounds`.
+    pub fn new(settings: AccessSettings, bounds: &AccessBounds) -> Self {
         AccessState {
             settings,
-            keys: keys::KeyCache::default(),
-            budgets: std::sync::Arc::new(budget::Budgets::default()),
-            documents: documents::Documents::new(10_000),
+            keys: keys::KeyCache::new(bounds.key_cache_bytes),
+            budgets: std::sync::Arc::new(budget::Budgets::new(bounds.budget_table_bytes)),
+            documents: documents::Documents::new(bounds.documents),
         }
     }
 

@@ -10,6 +10,7 @@ use tokio::sync::{Mutex, watch};
 use super::build;
 use super::directory::UnitDirectory;
 use super::fence::Fence;
+use super::ranks::RankCache;
 use super::snapshot::Snapshot;
 use crate::store;
 use crate::store::changes::{self, Logged};
@@ -23,6 +24,9 @@ pub struct Engine {
     writer: Mutex<()>,
     /// Reads of the committed version, shared by concurrent requests.
     fence: Arc<Fence>,
+    /// Rankings of the current data version, bounded in bytes, handed to
+    /// every snapshot installed.
+    rankings: Arc<RankCache>,
 }
 
 impl Default for Engine {
@@ -31,6 +35,7 @@ impl Default for Engine {
             current: watch::channel(None).0,
             writer: Mutex::new(()),
             fence: Arc::new(Fence::default()),
+            rankings: Arc::new(RankCache::default()),
         }
     }
 }
@@ -39,6 +44,20 @@ impl Engine {
     /// An engine with no snapshot yet.
     pub fn new() -> Arc<Self> {
         Arc::new(Engine::default())
+    }
+
+    /// An engine with no snapshot yet that keeps at most `bytes` of
+    /// rankings (`--rank-cache-mb`).
+    pub fn with_rank_cache(bytes: u64) -> Arc<Self> {
+        Arc::new(Engine {
+            rankings: Arc::new(RankCache::new(bytes)),
+            ..Engine::default()
+        })
+    }
+
+    /// The rankings kept for the current data version.
+    pub fn rankings(&self) -> &RankCache {
+        &self.rankings
     }
 
     /// The current snapshot, waiting up to `timeout` for the first one.
@@ -67,7 +86,8 @@ impl Engine {
     }
 
     /// Installs a snapshot; requests that start afterwards read it.
-    pub fn install(&self, snapshot: Snapshot) {
+    pub fn install(&self, mut snapshot: Snapshot) {
+        snapshot.rankings = self.rankings.clone();
         self.current.send_replace(Some(Arc::new(snapshot)));
     }
 

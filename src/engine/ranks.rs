@@ -7,7 +7,8 @@
 //! every request after that reads the placings.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use entity::unit::UnitLevel;
 
@@ -73,32 +74,91 @@ impl Placings {
     }
 }
 
-/// Rankings computed at one data version. Shared by the snapshots of that
-/// version (and, harmlessly, by the next one cloned from it: a look-up at
-/// another data version empties it first).
-#[derive(Debug, Default)]
+/// Rankings computed at one data version, bounded in bytes (a
+/// commune-level group holds 10,598 placings, and a client may vary the
+/// period at will): the least recently used go first. The engine holds one
+/// and hands it to every snapshot it installs; a look-up at a newer data
+/// version empties it first, so rankings of an older version are never
+/// read (nor kept).
+#[derive(Debug)]
 pub struct RankCache {
-    held: Mutex<(i64, HashMap<RankingKey, Arc<Placings>>)>,
+    version: AtomicI64,
+    held: moka::sync::Cache<(i64, RankingKey), Arc<Placings>>,
 }
 
-/// Rankings kept per data version (a whole-country drill asks 64 groups).
-const KEPT: usize = 4_096;
+impl Default for RankCache {
+    fn default() -> Self {
+        RankCache::new(64 << 20)
+    }
+}
+
+/// Bytes of one placing in a group (the placing, its place in the index
+/// by unit, the index's slack).
+const PLACING_BYTES: usize = std::mem::size_of::<Placing>() + 24;
+
+impl Placings {
+    /// The bytes it holds on the heap (an upper estimate).
+    fn bytes(&self) -> usize {
+        256 + self.order.capacity().max(self.by_unit.capacity()) * PLACING_BYTES
+    }
+}
 
 impl RankCache {
+    /// A cache of at most `bytes` of placings.
+    pub fn new(bytes: u64) -> Self {
+        RankCache {
+            version: AtomicI64::new(i64::MIN),
+            held: moka::sync::Cache::builder()
+                .max_capacity(bytes)
+                .weigher(|_key: &(i64, RankingKey), placings: &Arc<Placings>| {
+                    u32::try_from(placings.bytes()).unwrap_or(u32::MAX)
+                })
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
+                .build(),
+        }
+    }
+
+    /// Moves the cache to `data_version`: rankings of another version are
+    /// dropped. Returns whether the cache now serves that version (an
+    /// older snapshot still in use reads nothing from it and stores
+    /// nothing in it).
+    fn at(&self, data_version: i64) -> bool {
+        let held = self.version.load(Ordering::Acquire);
+        if held == data_version {
+            return true;
+        }
+        if held > data_version {
+            return false;
+        }
+        if self
+            .version
+            .compare_exchange(held, data_version, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.held.invalidate_all();
+        }
+        self.version.load(Ordering::Acquire) == data_version
+    }
+
     fn get(&self, data_version: i64, key: &RankingKey) -> Option<Arc<Placings>> {
-        let held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        (held.0 == data_version)
-            .then(|| held.1.get(key).cloned())
-            .flatten()
+        if !self.at(data_version) {
+            return None;
+        }
+        self.held.get(&(data_version, *key))
     }
 
     fn put(&self, data_version: i64, key: RankingKey, placings: Arc<Placings>) {
-        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if held.0 != data_version || held.1.len() >= KEPT {
-            held.1.clear();
-            held.0 = data_version;
+        // The version is part of the key: a ranking stored just as the
+        // cache moves on is never read at the newer version.
+        if self.at(data_version) {
+            self.held.insert((data_version, key), placings);
         }
-        held.1.insert(key, placings);
+    }
+
+    /// Bytes held now (after pending evictions).
+    pub fn bytes(&self) -> u64 {
+        self.held.run_pending_tasks();
+        self.held.weighted_size()
     }
 }
 

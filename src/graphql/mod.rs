@@ -81,6 +81,7 @@ pub fn registry() -> async_graphql::registry::Registry {
 pub fn guard(
     limits: &Limits,
     budgets: std::sync::Arc<crate::access::budget::Budgets>,
+    parse_cache_bytes: u64,
 ) -> crate::access::guard::Guard {
     crate::access::guard::Guard::new(
         registry(),
@@ -91,6 +92,7 @@ pub fn guard(
             max_directives: limits.max_directives,
         },
         budgets,
+        parse_cache_bytes,
     )
 }
 

@@ -17,8 +17,11 @@
 //!   `Retry-After`.
 
 pub mod cache;
+pub mod client;
+pub mod serve;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -40,12 +43,40 @@ use crate::access::{Caller, audit, documents};
 use crate::error::{AppError, codes};
 use crate::graphql::Loaders;
 
-/// A body larger than this (or of unknown length) waits for one of the
-/// [`LARGE_REQUEST_SLOTS`].
-pub const LARGE_BODY_BYTES: usize = 256 * 1024;
+/// The bytes of large bodies being received at once (`--upload-buffer-mb`):
+/// a body reserves its declared length before it is read, so slow senders
+/// hold at most this much between them, and lose their share when the
+/// body read timeout ends their request.
+pub struct UploadBuffer {
+    kib: Arc<tokio::sync::Semaphore>,
+    total_kib: u32,
+}
 
-/// Large requests handled at once.
-pub const LARGE_REQUEST_SLOTS: usize = 2;
+impl UploadBuffer {
+    /// A buffer of `bytes`.
+    pub fn new(bytes: u64) -> Self {
+        let total_kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
+        UploadBuffer {
+            kib: Arc::new(tokio::sync::Semaphore::new(total_kib as usize)),
+            total_kib,
+        }
+    }
+
+    /// Reserves room for a body of `bytes`, waiting at most `patience`.
+    async fn reserve(
+        &self,
+        bytes: usize,
+        patience: Duration,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .clamp(1, self.total_kib);
+        tokio::time::timeout(patience, self.kib.clone().acquire_many_owned(kib))
+            .await
+            .ok()
+            .and_then(Result::ok)
+    }
+}
 
 /// The media type of the GraphQL-over-HTTP specification.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -163,11 +194,57 @@ fn bytes_response(status: StatusCode, media: Media, bytes: Vec<u8>) -> HttpRespo
         .into_response()
 }
 
-fn client_address(request: &HttpRequest) -> Option<SocketAddr> {
-    request
+/// The client's budget holder without a key: its address, read through
+/// trusted proxies (see [`client`]).
+fn client_holder(state: &AppState, request: &HttpRequest) -> Option<Holder> {
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0)
+        .map(|info| info.0)?;
+    let ip = client::client_ip(
+        peer.ip(),
+        request.headers(),
+        &state.config.serve.front_door.trusted_proxies,
+    );
+    Some(Holder::address(ip))
+}
+
+/// Who calls: the read fence first (so that a revoked key is refused on
+/// every replica after its commit), then the key, before any body is read.
+/// Returns the caller and whether the fence held.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+) -> Result<(Caller, bool), HttpResponse> {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    // The read fence: this replica first reaches every write committed
+    // before the request arrived, on any replica, so that neither a read
+    // (cached or not) nor a revoked key's check is older than a commit.
+    let fenced = match state.engine.reach_committed(&state.db).await {
+        Ok(()) => true,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not read the committed data version");
+            false
+        }
+    };
+    let version = state.engine.version();
+    match state.access.caller(&state.db, authorization, version).await {
+        Ok(caller) => Ok((caller, fenced)),
+        Err(err) => {
+            let status = match err {
+                AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            Err(refused(
+                status,
+                media,
+                error_with_code(err.client_message(), err.code()),
+            ))
+        }
+    }
 }
 
 /// `GET /graphql`: GraphiQL for a browser, a query for anyone else.
@@ -183,7 +260,13 @@ async fn graphql_get(State(state): State<AppState>, request: HttpRequest) -> Htt
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"));
-        return if wants_html {
+        return if wants_html && !state.config.serve.serves_graphiql() {
+            (
+                StatusCode::NOT_FOUND,
+                "GraphiQL is off on this server (production mode)",
+            )
+                .into_response()
+        } else if wants_html {
             Html(
                 GraphiQLSource::build()
                     .endpoint("/graphql")
@@ -199,7 +282,7 @@ async fn graphql_get(State(state): State<AppState>, request: HttpRequest) -> Htt
                 .into_response()
         };
     }
-    let address = client_address(&request);
+    let address = client_holder(&state, &request);
     let graphql = match async_graphql::http::parse_query_string(&query_string) {
         Ok(request) => request,
         Err(err) => {
@@ -210,21 +293,45 @@ async fn graphql_get(State(state): State<AppState>, request: HttpRequest) -> Htt
             );
         }
     };
-    run(
-        &state,
-        &headers,
-        address,
-        BatchRequest::Single(graphql),
-        true,
-    )
-    .await
+    let (caller, fenced) = match authenticate(&state, &headers, media).await {
+        Ok(who) => who,
+        Err(refusal) => return refusal,
+    };
+    let holder = holder_of(&caller, address);
+    let call = Call {
+        state: &state,
+        caller: &caller,
+        holder,
+        media,
+        fenced,
+        via_get: true,
+    };
+    run(&call, BatchRequest::Single(graphql)).await
+}
+
+/// The bucket a caller is charged to: its key's, or its address's.
+fn holder_of(caller: &Caller, address: Option<Holder>) -> Option<Holder> {
+    match caller.key_id {
+        Some(id) => Some(Holder::Key(id)),
+        None => address,
+    }
+}
+
+/// One HTTP request's caller and how it is answered.
+struct Call<'a> {
+    state: &'a AppState,
+    caller: &'a Caller,
+    holder: Option<Holder>,
+    media: Media,
+    fenced: bool,
+    via_get: bool,
 }
 
 /// `POST /graphql`.
 async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> HttpResponse {
     let headers = request.headers().clone();
     let media = media(&headers);
-    let address = client_address(&request);
+    let address = client_holder(&state, &request);
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -245,35 +352,104 @@ async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> Ht
             ),
         );
     }
-    // Large bodies (a batch of reports) take one of a few slots for the
-    // whole request: parsed, a 10,000-row batch holds tens of MB, so
-    // without a bound 32 of them at once took 2.9 GB. Writes queue on the
-    // data version anyway, so this costs them no throughput.
-    let large = headers
+    let front = &state.config.serve.front_door;
+    let max_body = state.config.serve.limits.max_body_bytes;
+    let too_large = || {
+        refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            error_with_code(
+                format!("the request body is larger than {max_body} bytes"),
+                codes::BAD_REQUEST,
+            ),
+        )
+    };
+    let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_none_or(|length| length > LARGE_BODY_BYTES);
-    let _slot = if large {
-        state.large_requests.clone().acquire_owned().await.ok()
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > max_body) {
+        return too_large();
+    }
+    // The key is checked before any body is read.
+    let (caller, fenced) = match authenticate(&state, &headers, media).await {
+        Ok(who) => who,
+        Err(refusal) => return refusal,
+    };
+    // Large bodies (a batch of reports) need a key, reserve their length
+    // in the upload buffer while they arrive, and are parsed and run in
+    // one of a few slots: parsed, a 10,000-row batch holds tens of MB, so
+    // without a bound 32 of them at once took 2.9 GB. Writes queue on the
+    // data version anyway, so this costs them no throughput. A slow sender
+    // holds only its share of the upload buffer, and loses it when the
+    // body read timeout ends its request.
+    let large = declared.is_none_or(|length| length > front.large_body_bytes);
+    if large && caller.key_id.is_none() {
+        return refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            media,
+            error_with_code(
+                format!(
+                    "a request body over {} bytes needs an API key",
+                    front.large_body_bytes
+                ),
+                codes::BAD_REQUEST,
+            ),
+        );
+    }
+    let read_timeout = Duration::from_millis(front.body_read_timeout_ms);
+    let _upload = if large {
+        match state
+            .upload_buffer
+            .reserve(declared.unwrap_or(max_body), read_timeout)
+            .await
+        {
+            Some(permit) => Some(permit),
+            None => {
+                return refused(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    media,
+                    error_with_code(
+                        "too many large request bodies are arriving at once; retry shortly",
+                        codes::UNAVAILABLE,
+                    ),
+                );
+            }
+        }
     } else {
         None
     };
-    let body: Bytes = match axum::body::to_bytes(request.into_body(), usize::MAX).await {
-        Ok(body) => body,
+    let limit = if large {
+        max_body
+    } else {
+        front.large_body_bytes
+    };
+    let read = axum::body::to_bytes(request.into_body(), limit);
+    let body: Bytes = match tokio::time::timeout(read_timeout, read).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => return too_large(),
         Err(_) => {
-            return refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
+            let mut response = refused(
+                StatusCode::REQUEST_TIMEOUT,
                 media,
                 error_with_code(
                     format!(
-                        "the request body is larger than {} bytes",
-                        state.config.serve.limits.max_body_bytes
+                        "the request body did not arrive within {} ms",
+                        read_timeout.as_millis()
                     ),
                     codes::BAD_REQUEST,
                 ),
             );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
         }
+    };
+    let _slot = if large {
+        state.large_requests.clone().acquire_owned().await.ok()
+    } else {
+        None
     };
     let batch: BatchRequest = match serde_json::from_slice(&body) {
         Ok(batch) => batch,
@@ -288,54 +464,26 @@ async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> Ht
             );
         }
     };
-    run(&state, &headers, address, batch, false).await
+    drop(body);
+    drop(_upload);
+    let holder = holder_of(&caller, address);
+    let call = Call {
+        state: &state,
+        caller: &caller,
+        holder,
+        media,
+        fenced,
+        via_get: false,
+    };
+    run(&call, batch).await
 }
 
-/// Authenticates, then runs every request of the batch.
-async fn run(
-    state: &AppState,
-    headers: &HeaderMap,
-    address: Option<SocketAddr>,
-    batch: BatchRequest,
-    via_get: bool,
-) -> HttpResponse {
-    let media = media(headers);
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    // The read fence: this replica first reaches every write committed
-    // before the request arrived, on any replica, so that neither a read
-    // (cached or not) nor a revoked key's check is older than a commit.
-    let fenced = match state.engine.reach_committed(&state.db).await {
-        Ok(()) => true,
-        Err(err) => {
-            tracing::warn!(error = %err, "could not read the committed data version");
-            false
-        }
-    };
-    let version = state.engine.version();
-    let caller = match state.access.caller(&state.db, authorization, version).await {
-        Ok(caller) => caller,
-        Err(err) => {
-            let status = match err {
-                AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            return refused(
-                status,
-                media,
-                error_with_code(err.client_message(), err.code()),
-            );
-        }
-    };
-    let holder = match caller.key_id {
-        Some(id) => Some(Holder::Key(id)),
-        None => address.map(|a| Holder::Address(a.ip())),
-    };
+/// Runs every request of the batch.
+async fn run(call: &Call<'_>, batch: BatchRequest) -> HttpResponse {
+    let Call { state, media, .. } = *call;
     match batch {
         BatchRequest::Single(request) => {
-            let (status, reply, retry) =
-                one(state, &caller, holder, request, via_get, media, fenced).await;
+            let (status, reply, retry) = one(call, request).await;
             let mut http = bytes_response(status, media, reply.into_bytes());
             if let Some(retry) = retry {
                 http.headers_mut()
@@ -364,8 +512,7 @@ async fn run(
             }
             let mut body = vec![b'['];
             for (i, request) in requests.into_iter().enumerate() {
-                let (_, reply, _) =
-                    one(state, &caller, holder, request, via_get, media, fenced).await;
+                let (_, reply, _) = one(call, request).await;
                 if i > 0 {
                     body.push(b',');
                 }
@@ -433,23 +580,24 @@ impl Reply {
 }
 
 /// Runs one GraphQL request for `caller` (or answers it from the cache).
-async fn one(
-    state: &AppState,
-    caller: &Caller,
-    holder: Option<Holder>,
-    mut request: Request,
-    via_get: bool,
-    media: Media,
-    fenced: bool,
-) -> (StatusCode, Reply, Option<u64>) {
+async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, Reply, Option<u64>) {
+    let Call {
+        state,
+        caller,
+        holder,
+        media,
+        fenced,
+        via_get,
+    } = *call;
     let finish = |response: Response| {
         let (status, retry) = status_of(&response, media);
         (status, Reply::Executed(response), retry)
     };
     // Persisted queries (APQ) and the allow-list.
-    if let Err(error) = resolve_document(state, caller, &mut request).await {
-        return finish(Response::from_errors(vec![error]));
-    }
+    let persisted = match resolve_document(state, caller, holder, &mut request).await {
+        Ok(persisted) => persisted,
+        Err(error) => return finish(Response::from_errors(vec![error])),
+    };
     // GET runs queries only; a mutation's variables are digested for the
     // audit log before they are handed over (not cloned: a batch holds
     // thousands of rows).
@@ -488,14 +636,42 @@ async fn one(
         .admit(&mut request, caller, holder, introspection);
     let variables_digest = mutation.then(|| audit::variables_digest(&request.variables));
     let operation_name = request.operation_name.clone();
+    // A mutation's audit record: every write transaction it runs commits
+    // the record with its rows (`store::changes`), so a mutation that
+    // wrote is never without one; one that wrote nothing is recorded after.
+    let audit_record = admission
+        .estimate
+        .as_ref()
+        .filter(|e| e.mutation)
+        .map(|estimate| {
+            audit::record(
+                caller,
+                operation_name
+                    .as_deref()
+                    .or(estimate.operation_name.as_deref()),
+                &estimate.root_fields,
+                variables_digest.unwrap_or_default(),
+                true,
+            )
+        });
+    let mut audit_written = false;
     let mut response = match admission.refusal.take() {
         None => {
             let request = request
                 .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
                 .data(caller.clone());
             let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
-            let execution = state.schema.execute(request);
-            match tokio::time::timeout(timeout, execution).await {
+            let execution = tokio::time::timeout(timeout, state.schema.execute(request));
+            let executed = match &audit_record {
+                Some(record) => {
+                    let (executed, written) =
+                        crate::store::changes::audited(record.clone(), execution).await;
+                    audit_written = written;
+                    executed
+                }
+                None => execution.await,
+            };
+            match executed {
                 Ok(response) => response,
                 Err(_) => Response::from_errors(vec![error_with_code(
                     format!("the request ran longer than {} ms", timeout.as_millis()),
@@ -534,16 +710,12 @@ async fn one(
         "responseCache".to_owned(),
         async_graphql::Value::from(cache_status.as_str()),
     );
-    if let Some(estimate) = estimate.filter(|e| e.mutation) {
-        let record = audit::record(
-            caller,
-            operation_name
-                .as_deref()
-                .or(estimate.operation_name.as_deref()),
-            &estimate.root_fields,
-            variables_digest.unwrap_or_default(),
-            response.errors.is_empty(),
-        );
+    if let Some(note) = persisted {
+        response.extensions.insert("persistedQuery".to_owned(), note);
+    }
+    // Refused, or ran without writing: recorded now.
+    if let Some(mut record) = audit_record.filter(|_| !audit_written) {
+        record.succeeded = response.errors.is_empty();
         if let Err(err) = crate::store::access::record_audit(&state.db, record).await {
             tracing::error!(error = %err, "could not record a mutation in the audit log");
         }
@@ -605,11 +777,16 @@ fn is_mutation(state: &AppState, request: &Request) -> bool {
 }
 
 /// Fills in a persisted query's document, and enforces the allow-list.
+/// A document sent with its hash is stored in the caller's partition of
+/// the APQ store once the caller has paid for it; one too large to store
+/// still runs, and the returned note (`extensions.persistedQuery`) says it
+/// was not stored.
 async fn resolve_document(
     state: &AppState,
     caller: &Caller,
+    holder: Option<Holder>,
     request: &mut Request,
-) -> Result<(), ServerError> {
+) -> Result<Option<async_graphql::Value>, ServerError> {
     let docs = &state.access.documents;
     let persisted = request
         .extensions
@@ -626,9 +803,18 @@ async fn resolve_document(
         tracing::error!(error = %err, "document lookup failed");
         error_with_code("internal error", codes::INTERNAL)
     };
+    let partition = match caller.key_id {
+        Some(id) => documents::Partition::Key(id),
+        None => documents::Partition::Anonymous,
+    };
+    let mut note = None;
     if let Some(hash) = &persisted {
         if request.query.trim().is_empty() {
-            match docs.lookup(&state.db, hash).await.map_err(internal)? {
+            match docs
+                .lookup(&state.db, hash, partition)
+                .await
+                .map_err(internal)?
+            {
                 Some(document) => request.query = document,
                 None => {
                     return Err(error_with_code(
@@ -643,7 +829,7 @@ async fn resolve_document(
                 codes::BAD_USER_INPUT,
             ));
         } else if !caller.allow_list_only {
-            docs.remember_apq(hash, &request.query);
+            note = remember(state, caller, holder, hash, &request.query, partition)?;
         }
     }
     if caller.allow_list_only {
@@ -660,7 +846,41 @@ async fn resolve_document(
             ));
         }
     }
-    Ok(())
+    Ok(note)
+}
+
+/// Stores a persisted document, charging the caller first
+/// (`--persisted-query-points-per-kib` per started KiB); a refused charge
+/// refuses the request. Returns the note for a document too large to store.
+fn remember(
+    state: &AppState,
+    caller: &Caller,
+    holder: Option<Holder>,
+    hash: &str,
+    document: &str,
+    partition: documents::Partition,
+) -> Result<Option<async_graphql::Value>, ServerError> {
+    let docs = &state.access.documents;
+    if !docs.storable(document.len()) {
+        let mut note = async_graphql::indexmap::IndexMap::new();
+        note.insert(async_graphql::Name::new("stored"), false.into());
+        note.insert(
+            async_graphql::Name::new("reason"),
+            format!(
+                "documents over {} bytes are not stored: send the query itself each time",
+                docs.bounds().max_document_bytes
+            )
+            .into(),
+        );
+        return Ok(Some(async_graphql::Value::Object(note)));
+    }
+    let per_kib = state.config.serve.bounds.persisted_query_points_per_kib;
+    let points = (document.len() as u64).div_ceil(1024).max(1) * per_kib;
+    if let Some(holder) = holder.filter(|_| points > 0) {
+        guard::charge(state.guard.budgets(), holder, caller, points)?;
+    }
+    docs.remember_apq(hash, document, partition);
+    Ok(None)
 }
 
 /// Drops "Did you mean …?" from validation messages (for callers who may

@@ -96,9 +96,10 @@ pub async fn document(
         .await
 }
 
-/// Registers a document (again: no change).
+/// Registers a document (again: no change), with the running mutation's
+/// audit record in the same transaction.
 pub async fn register_document(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     hash: &str,
     document: &str,
     name: Option<String>,
@@ -115,9 +116,11 @@ pub async fn register_document(
         created_at: Utc::now(),
     };
     let active: trusted_document::ActiveModel = model.clone().into();
+    let txn = sea_orm::TransactionTrait::begin(db).await?;
     trusted_document::Entity::insert(active)
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await?;
+    super::changes::commit_audited(txn).await?;
     Ok(model)
 }
 

@@ -32,6 +32,66 @@ pub const KIND_REBUILD: &str = "rebuild";
 /// to its version, and their cached responses stay valid.
 pub const KIND_ACCESS: &str = "access";
 
+tokio::task_local! {
+    /// The audit record of the mutation this task runs (see [`audited`]).
+    static AUDIT: PendingAudit;
+}
+
+/// A mutation's audit record, and whether a write committed it.
+struct PendingAudit {
+    record: super::access::AuditRecord,
+    written: std::sync::atomic::AtomicBool,
+}
+
+/// Runs a mutation's execution with its audit record: every write
+/// transaction it commits ([`commit_write`], [`commit_access_write`],
+/// [`commit_audited`]) inserts the record in the same transaction, so a
+/// mutation that wrote is never without its record. Returns the output and
+/// whether the record was written (if not, the caller records the
+/// mutation that wrote nothing).
+pub async fn audited<F: std::future::Future>(
+    record: super::access::AuditRecord,
+    execution: F,
+) -> (F::Output, bool) {
+    let pending = PendingAudit {
+        record,
+        written: std::sync::atomic::AtomicBool::new(false),
+    };
+    AUDIT
+        .scope(pending, async {
+            let output = execution.await;
+            let written = AUDIT
+                .try_with(|p| p.written.load(std::sync::atomic::Ordering::Acquire))
+                .unwrap_or(false);
+            (output, written)
+        })
+        .await
+}
+
+/// Commits `txn` with the running mutation's audit record, if there is
+/// one: for writes outside the data version (a registered document).
+pub async fn commit_audited(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    // Once per mutation: a later write of the same request (a second
+    // mutation field) is covered by the record already committed.
+    let record = AUDIT
+        .try_with(|p| {
+            (!p.written.load(std::sync::atomic::Ordering::Acquire)).then(|| p.record.clone())
+        })
+        .ok()
+        .flatten();
+    if let Some(record) = record {
+        super::access::record_audit(&txn, record).await?;
+        txn.commit().await?;
+        let _ = AUDIT.try_with(|p| {
+            p.written
+                .store(true, std::sync::atomic::Ordering::Release)
+        });
+        Ok(())
+    } else {
+        txn.commit().await
+    }
+}
+
 /// Opens a write transaction and takes the next data version.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<(DatabaseTransaction, i64), DbErr> {
     let txn = db.begin().await?;
@@ -48,7 +108,7 @@ pub async fn commit_write(
     change: &Change,
 ) -> Result<(), DbErr> {
     record(&txn, version, change).await?;
-    txn.commit().await
+    commit_audited(txn).await
 }
 
 /// Like [`commit_write`], for a write that changed only access (a key's
@@ -56,7 +116,7 @@ pub async fn commit_write(
 /// they follow, but it changes no number or row a response shows.
 pub async fn commit_access_write(txn: DatabaseTransaction, version: i64) -> Result<(), DbErr> {
     record_kind(&txn, version, KIND_ACCESS, Vec::new()).await?;
-    txn.commit().await
+    commit_audited(txn).await
 }
 
 /// Inside a transaction that bulk-loaded rows (the demo, `generate`,
