@@ -807,9 +807,26 @@ async fn resolve_document(
         Some(id) => documents::Partition::Key(id),
         None => documents::Partition::Anonymous,
     };
+    let not_allowed = || {
+        error_with_code(
+            "this key runs only registered documents, and this one is not registered",
+            codes::DOCUMENT_NOT_ALLOWED,
+        )
+    };
     let mut note = None;
     if let Some(hash) = &persisted {
         if request.query.trim().is_empty() {
+            // An allow-list caller learns that an unregistered hash is not
+            // allowed, not whether some partition holds it.
+            if caller.allow_list_only
+                && docs
+                    .registered(&state.db, hash)
+                    .await
+                    .map_err(internal)?
+                    .is_none()
+            {
+                return Err(not_allowed());
+            }
             match docs
                 .lookup(&state.db, hash, partition)
                 .await
@@ -840,10 +857,7 @@ async fn resolve_document(
             .map_err(internal)?
             .is_none()
         {
-            return Err(error_with_code(
-                "this key runs only registered documents, and this one is not registered",
-                codes::DOCUMENT_NOT_ALLOWED,
-            ));
+            return Err(not_allowed());
         }
     }
     Ok(note)
