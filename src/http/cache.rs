@@ -39,6 +39,12 @@ use crate::access::{Caller, Role};
 /// Root fields whose answer depends on the key, not only on its scope.
 const PER_KEY_FIELDS: &[&str] = &["viewer", "auditLog"];
 
+/// The largest document and variables (together) whose answer is kept:
+/// dashboards send small documents, and a cache holding megabyte keys
+/// would keep few answers worth keeping (measured: 1 MiB keys also left
+/// the allocator holding hundreds of MB after they were evicted).
+pub const MAX_KEY_BYTES: usize = 16 * 1024;
+
 /// What a caller sees, as far as the cache is concerned.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Partition {
@@ -70,10 +76,13 @@ impl Key {
     /// The key of `request` for `caller`; `None` when the request cannot be
     /// cached (uploads, or variables that do not serialize).
     pub fn of(request: &Request, caller: &Caller, introspection: bool) -> Option<Key> {
-        if !request.uploads.is_empty() {
+        if !request.uploads.is_empty() || request.query.len() > MAX_KEY_BYTES {
             return None;
         }
         let variables = serde_json::to_string(&request.variables).ok()?;
+        if request.query.len() + variables.len() > MAX_KEY_BYTES {
+            return None;
+        }
         let partition = Partition {
             role: caller.role,
             root: caller.scope.root.as_ref().map(|r| r.id),

@@ -157,7 +157,10 @@ fn refused(status: StatusCode, media: Media, error: ServerError) -> HttpResponse
             | StatusCode::TOO_MANY_REQUESTS
             | StatusCode::METHOD_NOT_ALLOWED
             | StatusCode::UNSUPPORTED_MEDIA_TYPE
-            | StatusCode::FORBIDDEN,
+            | StatusCode::FORBIDDEN
+            | StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::REQUEST_TIMEOUT
+            | StatusCode::SERVICE_UNAVAILABLE,
         ) => status,
         (Media::Json, _) => StatusCode::OK,
         (Media::GraphqlResponse, status) => status,

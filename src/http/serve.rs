@@ -137,10 +137,23 @@ content-length: 118\r\n\
 {\"errors\":[{\"message\":\"the server has too many open connections; retry shortly\",\
 \"extensions\":{\"code\":\"UNAVAILABLE\"}}]}";
 
-/// Writes the refusal, then reads what the client sent for a moment
-/// before closing (closing with unread bytes would reset the connection,
-/// and the client might never see the answer).
+/// Reads the request's headers (briefly: a client that sends nothing gets
+/// the answer anyway; one answered before its request was sent would take
+/// it for garbage), writes the refusal, then reads what else the client
+/// sent for a moment before closing (closing with unread bytes would reset
+/// the connection, and the client might never see the answer).
 async fn refuse(mut stream: TcpStream) {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_millis(200), async {
+        while head.len() < 16 * 1024 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await;
     if stream.write_all(REFUSAL).await.is_err() {
         return;
     }

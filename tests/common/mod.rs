@@ -575,6 +575,40 @@ macro_rules! db_test {
     (@parts units) => { ::tiendo::demo::DemoParts::Units };
     (@parts catalogue) => { ::tiendo::demo::DemoParts::Catalogue };
     (@parts full) => { ::tiendo::demo::DemoParts::Full };
+    // A server whose configuration `$configure` (a `fn(&mut Config)`) changes.
+    ($parts:ident, configured($configure:expr), async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($app: $crate::common::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn_configured(
+                    module_path!(),
+                    $crate::common::Backend::Sqlite,
+                    $crate::common::db_test!(@parts $parts),
+                    $configure,
+                )
+                .await;
+                body(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs TIENDO_TEST_POSTGRES; run with --include-ignored"]
+            async fn postgres() {
+                let app = $crate::common::TestApp::spawn_configured(
+                    module_path!(),
+                    $crate::common::Backend::Postgres,
+                    $crate::common::db_test!(@parts $parts),
+                    $configure,
+                )
+                .await;
+                body(app).await;
+            }
+        }
+    };
     ($parts:ident, async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
