@@ -19,7 +19,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Some(Command::Serve(args)) => run_serve(cli.database_url, args).await,
+        Some(Command::Serve(args)) => run_serve(cli.database_url, *args).await,
         Some(Command::Generate(args)) => run_generate(cli.database_url, args).await,
         Some(Command::Import(args)) => run_import(cli.database_url, args).await,
         Some(Command::Export(args)) => run_export(cli.database_url, args).await,

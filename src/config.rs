@@ -29,7 +29,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/tiendo.sqlite?mode=rwc";
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Migrate the database, load the demo on an empty one, and serve GraphQL.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the GraphQL schema (SDL) that `schema.graphql` holds.
     ExportSchema,
     /// Fill an empty database with the national-scale synthetic dataset
@@ -214,7 +214,11 @@ pub struct Bounds {
 
     /// Points storing a persisted document costs per started KiB, charged
     /// to the caller's budget before it is stored.
-    #[arg(long, env = "TIENDO_PERSISTED_QUERY_POINTS_PER_KIB", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "TIENDO_PERSISTED_QUERY_POINTS_PER_KIB",
+        default_value_t = 10
+    )]
     pub persisted_query_points_per_kib: u64,
 
     /// Persisted documents of all keys together, in MiB; each key has a
@@ -224,13 +228,21 @@ pub struct Bounds {
 
     /// One key's partition of the persisted-query store, in KiB: a key
     /// flooding the store evicts only its own documents.
-    #[arg(long, env = "TIENDO_PERSISTED_QUERIES_PER_KEY_KB", default_value_t = 512)]
+    #[arg(
+        long,
+        env = "TIENDO_PERSISTED_QUERIES_PER_KEY_KB",
+        default_value_t = 512
+    )]
     pub persisted_queries_per_key_kb: u64,
 
     /// Persisted documents of callers without a key, in MiB: kept apart
     /// from the keys' partitions, and admitted by frequency so that a flood
     /// of new documents does not push out the ones in use.
-    #[arg(long, env = "TIENDO_PERSISTED_QUERIES_ANONYMOUS_MB", default_value_t = 4)]
+    #[arg(
+        long,
+        env = "TIENDO_PERSISTED_QUERIES_ANONYMOUS_MB",
+        default_value_t = 4
+    )]
     pub persisted_queries_anonymous_mb: u64,
 
     /// Registered (trusted) documents kept in memory, in MiB (the database

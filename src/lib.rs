@@ -86,7 +86,9 @@ impl AppState {
             ))
         });
         AppState {
-            large_requests: Arc::new(tokio::sync::Semaphore::new(front.large_request_slots.max(1))),
+            large_requests: Arc::new(tokio::sync::Semaphore::new(
+                front.large_request_slots.max(1),
+            )),
             upload_buffer: Arc::new(http::UploadBuffer::new(config::mib(front.upload_buffer_mb))),
             guard,
             cache,

@@ -272,7 +272,12 @@ db_test!(units, configured(|c: &mut tiendo::Config| {
 
 /// Opens a raw connection that sends the headers of a POST of `length`
 /// bytes with `key`, then one byte of body every `every`.
-fn slow_upload(base: &str, key: &str, length: usize, every: Duration) -> std::thread::JoinHandle<String> {
+fn slow_upload(
+    base: &str,
+    key: &str,
+    length: usize,
+    every: Duration,
+) -> std::thread::JoinHandle<String> {
     let address = base.trim_start_matches("http://").to_owned();
     let key = key.to_owned();
     std::thread::spawn(move || {
@@ -466,7 +471,7 @@ fn the_demo_loads_only_into_sqlite_or_when_asked() {
         let mut all = vec!["tiendo", "serve"];
         all.extend_from_slice(args);
         match tiendo::config::Cli::parse_from(all).command {
-            Some(tiendo::config::Command::Serve(serve)) => serve,
+            Some(tiendo::config::Command::Serve(serve)) => *serve,
             _ => panic!("not serve"),
         }
     };
@@ -487,15 +492,28 @@ async fn an_empty_postgres_database_stays_empty_without_demo() {
     let database = common::postgres_database_name("front_door_empty_postgres");
     let (base, _) = server_url.rsplit_once('/').expect("a database URL");
     let url = format!("{base}/{database}");
-    let admin = sea_orm::Database::connect(server_url.as_str()).await.expect("connect");
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)")).await.expect("drop");
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{database}\"")).await.expect("create");
+    let admin = sea_orm::Database::connect(server_url.as_str())
+        .await
+        .expect("connect");
+    admin
+        .execute_unprepared(&format!(
+            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+        ))
+        .await
+        .expect("drop");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
+        .await
+        .expect("create");
     // When the server starts on it without --demo or --no-demo
     let server = ServerProcess::start(&url, &[]).await;
     // Then it migrated it and loaded nothing
     let db = tiendo::store::connect(&url).await.expect("connect");
     let units = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT count(*) AS n FROM units"))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT count(*) AS n FROM units",
+        ))
         .await
         .expect("count")
         .expect("a row");
@@ -503,7 +521,12 @@ async fn an_empty_postgres_database_stays_empty_without_demo() {
     assert_eq!(n, 0, "the demo was loaded into PostgreSQL");
     drop(server);
     db.close().await.ok();
-    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)")).await.ok();
+    admin
+        .execute_unprepared(&format!(
+            "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+        ))
+        .await
+        .ok();
 }
 
 db_test!(units, async fn a_mutation_that_wrote_always_has_its_audit_record(app) {

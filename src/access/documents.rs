@@ -151,7 +151,7 @@ impl Documents {
         self.anonymous.weighted_size() + keys
     }
 
-/// The registered document with this hash.
+    /// The registered document with this hash.
     pub async fn registered(
         &self,
         db: &DatabaseConnection,
@@ -237,15 +237,26 @@ mod tests {
         // A key floods its partition with 1,000 documents...
         for i in 1..=1_000 {
             let d = document(i);
-            assert_eq!(docs.remember_apq(&hash(&d), &d, Partition::Key(1)), Stored::Stored);
+            assert_eq!(
+                docs.remember_apq(&hash(&d), &d, Partition::Key(1)),
+                Stored::Stored
+            );
         }
         // ...and holds at most its own bound; another key's entry stays.
         assert!(docs.apq_bytes() <= 2 * 16 * 1024, "{}", docs.apq_bytes());
-        assert!(docs.keys.get(&2).and_then(|p| p.get(&hash(&kept))).is_some());
+        assert!(
+            docs.keys
+                .get(&2)
+                .and_then(|p| p.get(&hash(&kept)))
+                .is_some()
+        );
         assert!(docs.anonymous.get(&hash(&kept)).is_none());
         // An oversized document is not stored.
         let big = "x".repeat(2_000);
-        assert_eq!(docs.remember_apq(&hash(&big), &big, Partition::Anonymous), Stored::TooLarge);
+        assert_eq!(
+            docs.remember_apq(&hash(&big), &big, Partition::Anonymous),
+            Stored::TooLarge
+        );
     }
 
     #[test]

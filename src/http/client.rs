@@ -49,7 +49,9 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.network, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -172,8 +174,16 @@ mod tests {
         let v6 = Cidr::parse("2001:db8::/32").expect("block");
         assert!(v6.contains(ip("2001:db8:ffff::1")));
         assert!(!v6.contains(ip("2001:db9::1")));
-        assert!(Cidr::parse("127.0.0.1").expect("one").contains(ip("127.0.0.1")));
-        assert!(Cidr::parse("0.0.0.0/0").expect("all").contains(ip("8.8.8.8")));
+        assert!(
+            Cidr::parse("127.0.0.1")
+                .expect("one")
+                .contains(ip("127.0.0.1"))
+        );
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .expect("all")
+                .contains(ip("8.8.8.8"))
+        );
         assert!(Cidr::parse("10.0.0.0/33").is_err());
         assert!(Cidr::parse("proxy.local").is_err());
     }
@@ -183,11 +193,20 @@ mod tests {
         let trusted = [Cidr::parse("10.0.0.0/8").expect("block")];
         let sent = headers(&[("x-forwarded-for", "203.0.113.9")]);
         // From an untrusted peer the header is the client's own word.
-        assert_eq!(client_ip(ip("198.51.100.1"), &sent, &trusted), ip("198.51.100.1"));
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &sent, &trusted),
+            ip("198.51.100.1")
+        );
         // From a trusted proxy it names the client.
-        assert_eq!(client_ip(ip("10.0.0.2"), &sent, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &sent, &trusted),
+            ip("203.0.113.9")
+        );
         // Without a header, the proxy is all there is.
-        assert_eq!(client_ip(ip("10.0.0.2"), &HeaderMap::new(), &trusted), ip("10.0.0.2"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &HeaderMap::new(), &trusted),
+            ip("10.0.0.2")
+        );
     }
 
     #[test]
@@ -196,12 +215,18 @@ mod tests {
         // The client wrote a fake first hop; the trusted proxies appended
         // the real client and each other.
         let sent = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.7")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &sent, &trusted), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &sent, &trusted),
+            ip("203.0.113.9")
+        );
         let forwarded = headers(&[(
             "forwarded",
             "for=1.2.3.4, for=\"[2001:db8::9]:4711\";proto=https, for=10.0.0.7",
         )]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &forwarded, &trusted), ip("2001:db8::9"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &forwarded, &trusted),
+            ip("2001:db8::9")
+        );
         // `Forwarded` wins over `X-Forwarded-For`.
         let both = headers(&[
             ("forwarded", "for=192.0.2.60"),
@@ -210,6 +235,9 @@ mod tests {
         assert_eq!(client_ip(ip("10.0.0.2"), &both, &trusted), ip("192.0.2.60"));
         // An unknown hop: the nearest trusted proxy stands for the client.
         let unknown = headers(&[("forwarded", "for=unknown, for=10.0.0.7")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &unknown, &trusted), ip("10.0.0.7"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &unknown, &trusted),
+            ip("10.0.0.7")
+        );
     }
 }

@@ -55,7 +55,9 @@ pub struct UploadBuffer {
 impl UploadBuffer {
     /// A buffer of `bytes`.
     pub fn new(bytes: u64) -> Self {
-        let total_kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX).max(1);
+        let total_kib = u32::try_from(bytes.div_ceil(1024))
+            .unwrap_or(u32::MAX)
+            .max(1);
         UploadBuffer {
             kib: Arc::new(tokio::sync::Semaphore::new(total_kib as usize)),
             total_kib,
@@ -714,7 +716,9 @@ async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, Reply, Optio
         async_graphql::Value::from(cache_status.as_str()),
     );
     if let Some(note) = persisted {
-        response.extensions.insert("persistedQuery".to_owned(), note);
+        response
+            .extensions
+            .insert("persistedQuery".to_owned(), note);
     }
     // Refused, or ran without writing: recorded now.
     if let Some(mut record) = audit_record.filter(|_| !audit_written) {

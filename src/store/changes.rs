@@ -82,10 +82,7 @@ pub async fn commit_audited(txn: DatabaseTransaction) -> Result<(), DbErr> {
     if let Some(record) = record {
         super::access::record_audit(&txn, record).await?;
         txn.commit().await?;
-        let _ = AUDIT.try_with(|p| {
-            p.written
-                .store(true, std::sync::atomic::Ordering::Release)
-        });
+        let _ = AUDIT.try_with(|p| p.written.store(true, std::sync::atomic::Ordering::Release));
         Ok(())
     } else {
         txn.commit().await
