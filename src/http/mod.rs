@@ -8,24 +8,32 @@
 //!   CORS preflight — is refused with 415, so no mutation can ride on a
 //!   CORS "simple request" (CSRF).
 //! - `GET /graphql?query=…` runs queries only; a mutation → 405.
-//! - A client that accepts `application/graphql-response+json` gets it,
-//!   with the status codes the specification gives: 200 when the request
-//!   was executed (even with field errors), 4xx when it was not (parse,
-//!   validation, cost refusal). A client that accepts only
-//!   `application/json` gets 200 for every request that was well-formed
-//!   HTTP. In both, an unusable key is 401, a spent budget 429 with
-//!   `Retry-After`.
+//! - A request that is not a well-formed GraphQL-over-HTTP request (no
+//!   body, JSON that does not parse, `query` missing or not a string,
+//!   `variables` or `extensions` not an object or null, `operationName` not
+//!   a string or null) is refused with 400, whatever the client accepts.
+//! - The response's media type follows `Accept` ([`wire::negotiate`]): a
+//!   client that prefers `application/graphql-response+json` gets it, with
+//!   the status codes the specification gives: 200 when the request was
+//!   executed (even with field errors), 4xx when it was not (parse,
+//!   validation, cost refusal). A client that accepts `application/json`
+//!   (or `*/*`, or sends no `Accept`) gets 200 for every well-formed
+//!   request. One that accepts neither gets 406. Whatever the media type,
+//!   an unusable key is 401, a spent budget 429 with `Retry-After`.
+//! - A response to a request error (nothing was executed) has no `data`
+//!   entry, only `errors` (and `extensions`); an executed one has `data`.
 
 pub mod cache;
 pub mod client;
 pub mod serve;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use async_graphql::{BatchRequest, Request, Response, ServerError};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request as HttpRequest, State};
@@ -42,6 +50,8 @@ use crate::access::guard;
 use crate::access::{Caller, audit, documents};
 use crate::error::{AppError, codes};
 use crate::graphql::Loaders;
+
+use self::wire::Media;
 
 /// The bytes of large bodies being received at once (`--upload-buffer-mb`):
 /// a body reserves its declared length before it is read, so slow senders
@@ -80,9 +90,6 @@ impl UploadBuffer {
     }
 }
 
-/// The media type of the GraphQL-over-HTTP specification.
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
-
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.serve.limits.max_body_bytes;
@@ -119,27 +126,6 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
     })
 }
 
-/// How the client wants the response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Media {
-    /// `application/graphql-response+json`, with its status codes.
-    GraphqlResponse,
-    /// `application/json`: 200 for every well-formed request.
-    Json,
-}
-
-fn media(headers: &HeaderMap) -> Media {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if accept.contains(GRAPHQL_RESPONSE) {
-        Media::GraphqlResponse
-    } else {
-        Media::Json
-    }
-}
-
 fn error_with_code(message: impl Into<String>, code: &str) -> ServerError {
     let mut error = ServerError::new(message, None);
     let mut extensions = async_graphql::ErrorExtensionValues::default();
@@ -148,26 +134,36 @@ fn error_with_code(message: impl Into<String>, code: &str) -> ServerError {
     error
 }
 
-/// A response that ran nothing: one error, with its status.
+/// A response that ran nothing: one error, with its status (under
+/// `application/json`, 200 unless the status does not depend on the media
+/// type).
 fn refused(status: StatusCode, media: Media, error: ServerError) -> HttpResponse {
-    let response = Response::from_errors(vec![error]);
     let status = match (media, status) {
-        // Media-independent statuses: authentication, rate, method, type.
+        // Media-independent statuses: authentication, rate, method, type,
+        // size.
         (
             _,
             StatusCode::UNAUTHORIZED
             | StatusCode::TOO_MANY_REQUESTS
             | StatusCode::METHOD_NOT_ALLOWED
+            | StatusCode::NOT_ACCEPTABLE
+            | StatusCode::PAYLOAD_TOO_LARGE
             | StatusCode::UNSUPPORTED_MEDIA_TYPE
             | StatusCode::FORBIDDEN
-            | StatusCode::PAYLOAD_TOO_LARGE
             | StatusCode::REQUEST_TIMEOUT
             | StatusCode::SERVICE_UNAVAILABLE,
         ) => status,
         (Media::Json, _) => StatusCode::OK,
         (Media::GraphqlResponse, status) => status,
     };
-    let mut http = json_response(status, media, &BatchResponse::Single(response));
+    error_response(status, media, error)
+}
+
+/// A response to a request error: `status`, and a body of the error
+/// without a `data` entry.
+fn error_response(status: StatusCode, media: Media, error: ServerError) -> HttpResponse {
+    let body = wire::request_error_body(&Response::from_errors(vec![error]));
+    let mut http = bytes_response(status, media, body);
     if status == StatusCode::UNAUTHORIZED {
         http.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -181,19 +177,52 @@ fn refused(status: StatusCode, media: Media, error: ServerError) -> HttpResponse
     http
 }
 
-fn json_response(status: StatusCode, media: Media, body: &BatchResponse) -> HttpResponse {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    bytes_response(status, media, bytes)
+/// A request that is not a well-formed GraphQL-over-HTTP request: 400,
+/// whatever the client accepts.
+fn malformed(media: Media, message: impl Into<String>) -> HttpResponse {
+    error_response(
+        StatusCode::BAD_REQUEST,
+        media,
+        error_with_code(message, codes::BAD_REQUEST),
+    )
+}
+
+/// An `Accept` that takes neither media type we serve: 406 (in
+/// `application/json`, the default).
+fn not_acceptable() -> HttpResponse {
+    error_response(
+        StatusCode::NOT_ACCEPTABLE,
+        Media::Json,
+        error_with_code(
+            format!(
+                "this server answers in `{}` or `application/json`; \
+                 the request's `Accept` takes neither",
+                wire::GRAPHQL_RESPONSE
+            ),
+            codes::BAD_REQUEST,
+        ),
+    )
+}
+
+/// The `extensions.code` of an error.
+fn error_code(error: &ServerError) -> Option<&str> {
+    error
+        .extensions
+        .as_ref()
+        .and_then(|ext| ext.get("code"))
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
 }
 
 fn bytes_response(status: StatusCode, media: Media, bytes: Vec<u8>) -> HttpResponse {
-    let content_type = match media {
-        Media::GraphqlResponse => GRAPHQL_RESPONSE,
-        Media::Json => "application/json",
-    };
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(media.content_type()),
+        )],
         bytes,
     )
         .into_response()
@@ -254,17 +283,18 @@ async fn authenticate(
 
 /// `GET /graphql`: GraphiQL for a browser, a query for anyone else.
 async fn graphql_get(State(state): State<AppState>, request: HttpRequest) -> HttpResponse {
-    let query_string = request.uri().query().unwrap_or("").to_owned();
-    let has_query = query_string
-        .split('&')
-        .any(|pair| pair.starts_with("query=") || pair.starts_with("extensions="));
     let headers = request.headers().clone();
-    let media = media(&headers);
-    if !has_query {
+    let media = wire::negotiate(&headers);
+    let parameters = match wire::GetParameters::parse(request.uri().query().unwrap_or("")) {
+        Ok(parameters) => parameters,
+        Err(message) => return malformed(media.unwrap_or(Media::Json), message),
+    };
+    if !parameters.asks() {
         let wants_html = headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/html"));
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|accept| accept.contains("text/html"));
         return if wants_html && !state.config.serve.serves_graphiql() {
             (
                 StatusCode::NOT_FOUND,
@@ -280,24 +310,20 @@ async fn graphql_get(State(state): State<AppState>, request: HttpRequest) -> Htt
             )
             .into_response()
         } else {
-            (
-                StatusCode::BAD_REQUEST,
+            malformed(
+                media.unwrap_or(Media::Json),
                 "GET /graphql needs a `query` parameter",
             )
-                .into_response()
         };
     }
-    let address = client_holder(&state, &request);
-    let graphql = match async_graphql::http::parse_query_string(&query_string) {
-        Ok(request) => request,
-        Err(err) => {
-            return refused(
-                StatusCode::BAD_REQUEST,
-                media,
-                error_with_code(format!("bad query string: {err}"), codes::BAD_REQUEST),
-            );
-        }
+    let Some(media) = media else {
+        return not_acceptable();
     };
+    let graphql = match parameters.into_request() {
+        Ok(request) => request,
+        Err(message) => return malformed(media, message),
+    };
+    let address = client_holder(&state, &request);
     let (caller, fenced) = match authenticate(&state, &headers, media).await {
         Ok(who) => who,
         Err(refusal) => return refusal,
@@ -335,26 +361,15 @@ struct Call<'a> {
 /// `POST /graphql`.
 async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> HttpResponse {
     let headers = request.headers().clone();
-    let media = media(&headers);
+    let Some(media) = wire::negotiate(&headers) else {
+        return not_acceptable();
+    };
     let address = client_holder(&state, &request);
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if essence != "application/json" {
+    if let Some(message) = wire::unsupported_content_type(&headers) {
         return refused(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             media,
-            error_with_code(
-                "POST /graphql takes `Content-Type: application/json`",
-                codes::BAD_REQUEST,
-            ),
+            error_with_code(message, codes::BAD_REQUEST),
         );
     }
     let front = &state.config.serve.front_door;
@@ -456,19 +471,11 @@ async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> Ht
     } else {
         None
     };
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
+    let batch = match wire::parse_body(&body) {
         Ok(batch) => batch,
-        Err(err) => {
-            return refused(
-                StatusCode::BAD_REQUEST,
-                media,
-                error_with_code(
-                    format!("the body is not a GraphQL request in JSON: {err}"),
-                    codes::BAD_REQUEST,
-                ),
-            );
-        }
+        Err(message) => return malformed(media, message),
     };
+    // The body's bytes are not needed once parsed.
     drop(body);
     drop(_upload);
     let holder = holder_of(&caller, address);
@@ -529,16 +536,22 @@ async fn run(call: &Call<'_>, batch: BatchRequest) -> HttpResponse {
     }
 }
 
+/// Whether the request was executed: no error, an error of a field (it has
+/// a path), or data. Errors without a path and no data are request errors:
+/// the request was refused before it ran (or ran out of time without an
+/// answer).
+fn executed(response: &Response) -> bool {
+    response.errors.is_empty()
+        || response.errors.iter().any(|e| !e.path.is_empty())
+        || !matches!(response.data, async_graphql::Value::Null)
+}
+
 /// The status a response gets: 200 once executed, else by its first error.
 fn status_of(response: &Response, media: Media) -> (StatusCode, Option<u64>) {
+    if executed(response) {
+        return (StatusCode::OK, None);
+    }
     let first = response.errors.first();
-    let code = first
-        .and_then(|e| e.extensions.as_ref())
-        .and_then(|ext| ext.get("code"))
-        .and_then(|v| match v {
-            async_graphql::Value::String(s) => Some(s.clone()),
-            _ => None,
-        });
     let retry = first
         .and_then(|e| e.extensions.as_ref())
         .and_then(|ext| ext.get("retryAfterSeconds"))
@@ -546,15 +559,7 @@ fn status_of(response: &Response, media: Media) -> (StatusCode, Option<u64>) {
             async_graphql::Value::Number(n) => n.as_u64(),
             _ => None,
         });
-    // Executed: no error, or an error of a field (it has a path); errors
-    // without a path refused the request before it ran.
-    let executed = response.errors.is_empty()
-        || response.errors.iter().any(|e| !e.path.is_empty())
-        || !matches!(response.data, async_graphql::Value::Null);
-    if executed {
-        return (StatusCode::OK, None);
-    }
-    match code.as_deref() {
+    match first.and_then(error_code) {
         Some(codes::RATE_LIMITED) => (StatusCode::TOO_MANY_REQUESTS, retry),
         Some(codes::UNAUTHENTICATED) => (StatusCode::UNAUTHORIZED, None),
         Some(codes::FORBIDDEN) | Some(codes::DOCUMENT_NOT_ALLOWED) => (StatusCode::FORBIDDEN, None),
@@ -566,19 +571,35 @@ fn status_of(response: &Response, media: Media) -> (StatusCode, Option<u64>) {
     }
 }
 
-/// The answer to one request of a batch: executed, or from the cache.
+/// The answer to one request of a batch: executed, refused, or from the
+/// cache.
 enum Reply {
+    /// Executed: the response, with its `data`.
     Executed(Response),
+    /// A request error: the errors and extensions, without `data`.
+    Refused(Response),
     /// The whole serialized response.
     Cached(Vec<u8>),
 }
 
 impl Reply {
+    /// The reply to `response`, with its status and `Retry-After`.
+    fn of(response: Response, media: Media) -> (StatusCode, Reply, Option<u64>) {
+        let (status, retry) = status_of(&response, media);
+        let reply = if executed(&response) {
+            Reply::Executed(response)
+        } else {
+            Reply::Refused(response)
+        };
+        (status, reply, retry)
+    }
+
     fn into_bytes(self) -> Vec<u8> {
         match self {
             Reply::Executed(response) => {
                 serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec())
             }
+            Reply::Refused(response) => wire::request_error_body(&response),
             Reply::Cached(bytes) => bytes,
         }
     }
@@ -594,10 +615,7 @@ async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, Reply, Optio
         fenced,
         via_get,
     } = *call;
-    let finish = |response: Response| {
-        let (status, retry) = status_of(&response, media);
-        (status, Reply::Executed(response), retry)
-    };
+    let finish = |response: Response| Reply::of(response, media);
     // Persisted queries (APQ) and the allow-list.
     let persisted = match resolve_document(state, caller, holder, &mut request).await {
         Ok(persisted) => persisted,
@@ -743,9 +761,7 @@ fn cached(
         Some(holder) => {
             let budgets = state.guard.budgets();
             if let Err(error) = guard::charge(budgets, holder, caller, entry.requested) {
-                let response = Response::from_errors(vec![error]);
-                let (status, retry) = status_of(&response, media);
-                return (status, Reply::Executed(response), retry);
+                return Reply::of(Response::from_errors(vec![error]), media);
             }
             budgets.refund(holder, caller.budget, entry.requested - entry.actual)
         }
