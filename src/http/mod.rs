@@ -384,10 +384,12 @@ async fn graphql_post(State(state): State<AppState>, request: HttpRequest) -> Ht
             ),
         )
     };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    // The body's length as the connection knows it: `Content-Length`, or
+    // 0 for a request with neither a length nor chunks; unknown (chunked)
+    // counts as large.
+    let declared = axum::body::HttpBody::size_hint(request.body())
+        .exact()
+        .and_then(|length| usize::try_from(length).ok());
     if declared.is_some_and(|length| length > max_body) {
         return too_large();
     }
