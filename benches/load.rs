@@ -24,6 +24,12 @@
 //!   `$HOME/.cache/tiendo-bench/national.sqlite`).
 //! - `TIENDO_LOAD_POSTGRES`: the PostgreSQL database (default
 //!   `postgres://postgres@127.0.0.1:5432/tiendo_national`).
+//! - `TIENDO_LOAD_BASELINE`: another build's `tiendo` binary. Instead of
+//!   the table, the run is then an A/B comparison: both servers run on the
+//!   same dataset with the response cache off, and the uncached Ranking
+//!   and `{ __typename }` are loaded in alternating rounds (A B B A …, so
+//!   a drift of the machine falls on both), `TIENDO_LOAD_ROUNDS` (default
+//!   6) times each; it prints each round and the median ratio.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -313,11 +319,15 @@ impl Drop for Server {
 
 impl Server {
     fn start(database_url: &str, extra: &[&str]) -> Server {
+        Server::start_binary(Path::new(BIN), database_url, extra)
+    }
+
+    fn start_binary(binary: &Path, database_url: &str, extra: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let child = Command::new(BIN)
+        let child = Command::new(binary)
             .args(["--database-url", database_url, "serve", "--no-demo"])
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(extra)
@@ -560,11 +570,9 @@ struct Measured {
     notes: Vec<String>,
 }
 
-async fn measure(database: &'static str, url: &str, scratch_url: &str, measured: &mut Measured) {
+/// The dataset (made once) and an ADMIN key with an unlimited budget.
+async fn prepare(url: &str) -> (i64, String) {
     let reports = ensure_dataset(url).await;
-    measured
-        .notes
-        .push(format!("{database}: {reports} reports in the dataset"));
     let key_output = tiendo(
         url,
         &[
@@ -581,6 +589,98 @@ async fn measure(database: &'static str, url: &str, scratch_url: &str, measured:
         ],
     );
     let key = key_output.lines().last().expect("a key").trim().to_owned();
+    (reports, key)
+}
+
+/// A/B: this build against `baseline` on the same dataset, response cache
+/// off, in alternating rounds. Prints the rounds and the median ratios.
+async fn compare(database: &'static str, url: &str, baseline: &Path) {
+    let (reports, key) = prepare(url).await;
+    let rounds: usize = std::env::var("TIENDO_LOAD_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6);
+    let client = reqwest::Client::new();
+    let script = work_dir().join(format!("wrk-ab-{database}.lua"));
+    let flags = ["--no-response-cache"];
+    let servers = [
+        ("A (baseline)", Server::start_binary(baseline, url, &flags)),
+        ("B (this build)", Server::start(url, &flags)),
+    ];
+    for (_, server) in &servers {
+        wait_ready(&client, server, &key).await;
+    }
+    println!(
+        "\nA/B on {database} ({reports} reports), response cache off, {} s per run",
+        seconds()
+    );
+    println!(
+        "| round | server | Ranking c1 p50 ms | Ranking c32 req/s | Ranking c32 p99 ms | __typename c32 req/s |"
+    );
+    println!("| ---: | --- | ---: | ---: | ---: | ---: |");
+    let ranking = json!({ "query": RANKING });
+    let typename = json!({ "query": TYPENAME });
+    for (_, server) in &servers {
+        let answer = post(&client, &server.url(), &key, &ranking).await;
+        assert!(answer.get("errors").is_none(), "Ranking: {answer}");
+    }
+    let mut rps = [Vec::new(), Vec::new()];
+    let mut floor = [Vec::new(), Vec::new()];
+    let mut c1 = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        // A B, then B A: a drift of the machine falls on both sides.
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for side in order {
+            let (name, server) = &servers[side];
+            let one = wrk(&server.url(), &key, &ranking, 1, &script);
+            let many = wrk(&server.url(), &key, &ranking, 32, &script);
+            let bare = wrk(&server.url(), &key, &typename, 32, &script);
+            assert_eq!(
+                many.errors + one.errors + bare.errors,
+                0,
+                "{name}: errors under load"
+            );
+            println!(
+                "| {} | {name} | {:.2} | {:.0} | {:.2} | {:.0} |",
+                round + 1,
+                one.p50_ms,
+                many.rps,
+                many.p99_ms,
+                bare.rps
+            );
+            rps[side].push(many.rps);
+            floor[side].push(bare.rps);
+            c1[side].push(one.p50_ms);
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        percentile(v, 0.5)
+    };
+    let [mut ra, mut rb] = rps;
+    let [mut fa, mut fb] = floor;
+    let [mut la, mut lb] = c1;
+    let (ra, rb, fa, fb, la, lb) = (
+        median(&mut ra),
+        median(&mut rb),
+        median(&mut fa),
+        median(&mut fb),
+        median(&mut la),
+        median(&mut lb),
+    );
+    println!(
+        "{database} medians: Ranking c32 A {ra:.0} req/s, B {rb:.0} req/s, B/A {:.3}; \
+         c1 p50 A {la:.2} ms, B {lb:.2} ms; {{ __typename }} c32 A {fa:.0}, B {fb:.0}, B/A {:.3}",
+        rb / ra,
+        fb / fa
+    );
+}
+
+async fn measure(database: &'static str, url: &str, scratch_url: &str, measured: &mut Measured) {
+    let (reports, key) = prepare(url).await;
+    measured
+        .notes
+        .push(format!("{database}: {reports} reports in the dataset"));
     let db = tiendo::store::connect(url).await.expect("connect");
     let backend = db.get_database_backend();
     let client = reqwest::Client::new();
@@ -764,8 +864,9 @@ async fn main() {
         notes: Vec::new(),
     };
     let started = Instant::now();
+    let baseline = std::env::var_os("TIENDO_LOAD_BASELINE").map(PathBuf::from);
     for database in databases.split(',').map(str::trim) {
-        match database {
+        let (name, url, scratch) = match database {
             "sqlite" => {
                 let file = std::env::var("TIENDO_LOAD_SQLITE")
                     .map(PathBuf::from)
@@ -775,7 +876,7 @@ async fn main() {
                     "sqlite://{}?mode=rwc",
                     file.with_extension("writes.sqlite").display()
                 );
-                measure("SQLite", &url, &scratch, &mut measured).await;
+                ("SQLite", url, scratch)
             }
             "postgres" => {
                 let url = std::env::var("TIENDO_LOAD_POSTGRES").unwrap_or_else(|_| {
@@ -784,10 +885,15 @@ async fn main() {
                 ensure_postgres_database(&url).await;
                 let (base, name) = split_postgres(&url);
                 let scratch = format!("{}/{name}_writes", base.trim_end_matches("/postgres"));
-                measure("PostgreSQL", &url, &scratch, &mut measured).await;
+                ("PostgreSQL", url, scratch)
             }
             other => panic!("unknown database `{other}` in TIENDO_LOAD_DATABASES"),
+        };
+        if let Some(baseline) = &baseline {
+            compare(name, &url, baseline).await;
+            continue;
         }
+        measure(name, &url, &scratch, &mut measured).await;
         println!("{}", table(&measured));
     }
     println!(

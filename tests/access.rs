@@ -48,7 +48,6 @@ db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(
     let key = Some(officer.as_str());
     let quang_nam = unit_id(&app, "COMMUNE", QUANG_NAM_COMMUNE).await;
     let quang_nam_province = unit_id(&app, "PROVINCE", "49").await;
-    let ha_tinh = unit_id(&app, "PROVINCE", "42").await;
 
     // In scope: its province, a commune of it, children, search.
     let (status, body) = app
@@ -57,22 +56,25 @@ db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(
     assert_eq!(status, 200);
     assert!(body.get("errors").is_none(), "{body}");
 
-    // Every path to Quảng Nam is FORBIDDEN, and the error names nothing.
+    // Every path to Quảng Nam below the public levels is FORBIDDEN, and
+    // the error names nothing; so are its reports and their history.
     let paths: Vec<(&str, Value)> = vec![
         (UNIT, json!({ "level": "COMMUNE", "code": QUANG_NAM_COMMUNE })),
-        (UNIT, json!({ "level": "PROVINCE", "code": "49" })),
         ("query($id: ID!) { node(id: $id) { id ... on Unit { name } } }", json!({ "id": quang_nam })),
         ("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", json!({ "ids": [quang_nam] })),
-        ("{ country { name } }", json!({})),
         ("query($id: ID!) { node(id: $id) { ... on Unit { children(first: 5) { nodes { name } } } } }",
             json!({ "id": quang_nam_province })),
         ("query($id: ID!) { ranking(level: COMMUNE, within: $id, metric: CARDS_ISSUED,
             period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 5) { nodes { value } } }",
             json!({ "id": quang_nam_province })),
-        ("{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
-            period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 63) { nodes { value } } }",
-            json!({})),
-        ("query($id: ID!) { node(id: $id) { ... on Unit { parent { name } } } }", json!({ "id": ha_tinh })),
+        ("query($id: ID!) { node(id: $id) { ... on Unit { reports(period: { from: \"2023-01-01\",
+            to: \"2023-12-31\" }, first: 5) { nodes { cardsIssued } } } } }",
+            json!({ "id": quang_nam_province })),
+        ("query($id: ID!) { node(id: $id) { ... on Unit { reportHistory(period: { from: \"2023-01-01\",
+            to: \"2023-12-31\" }, first: 5) { nodes { reason } } } } }",
+            json!({ "id": quang_nam_province })),
+        ("{ country { reports(period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 5) {
+            nodes { cardsIssued } } } }", json!({})),
     ];
     for (document, variables) in paths {
         let (status, body) = app.post_as(key, document, variables.clone()).await;
@@ -82,24 +84,37 @@ db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(
         assert!(!text.contains("Quảng Nam") && !text.contains("Tân Thạnh"), "leak: {text}");
     }
 
-    // Search never lists units outside the scope.
+    // Search lists Quảng Nam's units only at the public levels, as it
+    // does for the public; the public levels everywhere.
     let (_, body) = app
-        .post_as(key, r#"{ units(search: "quang nam", first: 100) { totalCount nodes { name } } }"#, json!({}))
+        .post_as(key, r#"{ units(search: "quang nam", first: 100) { totalCount nodes { name level } } }"#, json!({}))
         .await;
-    assert_eq!(body["data"]["units"]["totalCount"], 0, "{body}");
+    let found = body["data"]["units"]["nodes"].as_array().expect("units").clone();
+    assert!(!found.is_empty(), "{body}");
+    assert!(found.iter().all(|u| u["level"] == "PROVINCE"), "{body}");
+    let public = app
+        .post_as(None, r#"{ units(search: "quang nam", first: 100) { totalCount nodes { name level } } }"#, json!({}))
+        .await
+        .1;
+    assert_eq!(body["data"], public["data"]);
     let (_, body) = app
         .post_as(key, r#"{ units(level: PROVINCE, first: 100) { totalCount nodes { code } } }"#, json!({}))
         .await;
-    assert_eq!(body["data"]["units"]["totalCount"], 1, "{body}");
-    assert_eq!(body["data"]["units"]["nodes"][0]["code"], "42");
-
-    // Ancestors stop at the scope's root.
+    assert_eq!(body["data"]["units"]["totalCount"], 63, "{body}");
     let (_, body) = app
-        .post_as(key, r#"{ unit(level: COMMUNE, code: "18586") { ancestors { code } } }"#, json!({}))
+        .post_as(key, r#"{ units(level: DISTRICT, first: 100) { totalCount } }"#, json!({}))
+        .await;
+    assert_eq!(body["data"]["units"]["totalCount"], 13, "Hà Tĩnh's districts only: {body}");
+
+    // Ancestors: the public ministry, then the scope from its root down.
+    let (_, body) = app
+        .post_as(key, r#"{ unit(level: COMMUNE, code: "18586") { ancestors { code level } } }"#, json!({}))
         .await;
     let ancestors: Vec<&str> = body["data"]["unit"]["ancestors"]
         .as_array().expect("ancestors").iter().filter_map(|a| a["code"].as_str()).collect();
-    assert_eq!(ancestors, vec!["42", "445"], "{body}");
+    assert_eq!(ancestors.len(), 3, "{body}");
+    assert_eq!(body["data"]["unit"]["ancestors"][0]["level"], "MINISTRY", "{body}");
+    assert_eq!(ancestors[1..], ["42", "445"], "{body}");
 
     // Writing a Quảng Nam commune is FORBIDDEN and writes nothing; its own works.
     let (status, body) = app.post_as(key, SUBMIT, submit_row(QUANG_NAM_COMMUNE)).await;
@@ -562,15 +577,27 @@ db_test!(units, async fn roles_by_documents_matrix(app) {
         ("a Quảng Nam commune", UNIT, json!({ "level": "COMMUNE", "code": QUANG_NAM_COMMUNE }),
             ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
         ("Hà Tĩnh province", UNIT, json!({ "level": "PROVINCE", "code": "42" }),
-            ["ok", "ok", "FORBIDDEN", "ok", "ok"]),
+            ["ok", "ok", "ok", "ok", "ok"]),
+        ("Quảng Nam province", UNIT, json!({ "level": "PROVINCE", "code": "49" }),
+            ["ok", "ok", "ok", "ok", "ok"]),
         ("the ranking of provinces", r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
             period: { from: "2023-01-01", to: "2023-12-31" }, first: 63) { totalCount } }"#, json!({}),
-            ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "ok"]),
+            ["ok", "ok", "ok", "ok", "ok"]),
+        ("Hà Tĩnh's rank among provinces", r#"{ unit(level: PROVINCE, code: "42") {
+            rank(metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-12-31" }, among: LEVEL)
+            { outOf } } }"#, json!({}),
+            ["ok", "ok", "ok", "ok", "ok"]),
+        ("districts ranked (in the caller's scope)", r#"{ ranking(level: DISTRICT, metric: CARDS_ISSUED,
+            period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } }"#, json!({}),
+            ["ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
         ("communes ranked (in the caller's scope)", r#"{ ranking(level: COMMUNE, metric: CARDS_ISSUED,
             period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } }"#, json!({}),
             ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
         ("a commune's reports", COUNT_REPORTS, json!({ "code": HA_TINH_COMMUNE }),
             ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ("Quảng Nam's reports", r#"{ unit(level: PROVINCE, code: "49") {
+            reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { totalCount } } }"#,
+            json!({}), ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
         ("submitting a Hà Tĩnh row", SUBMIT, submit_row(HA_TINH_COMMUNE),
             ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"]),
         ("submitting a Quảng Nam row", SUBMIT, submit_row(QUANG_NAM_COMMUNE),
@@ -587,4 +614,195 @@ db_test!(units, async fn roles_by_documents_matrix(app) {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+});
+
+/// The read documents of API.md, and more questions at the public levels,
+/// with their variables.
+async fn public_questions(app: &TestApp) -> Vec<(String, String, Value)> {
+    let ha_tinh = unit_id(app, "PROVINCE", "42").await;
+    let quang_nam = unit_id(app, "PROVINCE", "49").await;
+    let mut questions: Vec<(String, String, Value)> = common::contract::READ_DOCUMENTS
+        .iter()
+        .map(|(name, document)| {
+            let variables = if *name == "RankingWithin" {
+                json!({ "province": ha_tinh })
+            } else {
+                json!({})
+            };
+            (format!("API.md {name}"), (*document).to_owned(), variables)
+        })
+        .collect();
+    let more: Vec<(&str, &str, Value)> = vec![
+        (
+            "Hà Tĩnh's rank among provinces and among siblings",
+            r#"query {
+            unit(level: PROVINCE, code: "42") {
+              level: rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" },
+                          among: LEVEL) { rank outOf previousRank }
+              siblings: rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" })
+                { rank outOf } } }"#,
+            json!({}),
+        ),
+        (
+            "Quảng Nam: unit, rollup, series, parent, ancestors",
+            r#"query($id: ID!) {
+            node(id: $id) { ... on Unit { code name parent { code } ancestors { code }
+              rollup(period: { from: "2023-01-01", to: "2023-12-31" }) { cardsIssued cccdCoverage }
+              series(period: { from: "2023-01-01", to: "2023-03-31" }, granularity: MONTH) { cardsIssued }
+              completion(level: DISTRICT, indicator: CCCD_COVERAGE, asOf: "2023-12-31") { complete total }
+            } } }"#,
+            json!({ "id": quang_nam }),
+        ),
+        (
+            "the country",
+            r#"{ country { code rollup(period: { from: "2023-01-01", to: "2023-12-31" })
+            { cardsIssued } children(first: 100) { totalCount nodes { code } } } }"#,
+            json!({}),
+        ),
+        (
+            "provinces listed",
+            r#"{ units(level: PROVINCE, first: 100) { totalCount nodes { code } } }"#,
+            json!({}),
+        ),
+        (
+            "provinces ranked lowest first, paged",
+            r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
+            period: { from: "2023-01-01", to: "2023-12-31" }, order: ASC, first: 10) {
+            totalCount nodes { rank outOf unit { code } } } }"#,
+            json!({}),
+        ),
+        (
+            "provinces first to complete",
+            r#"{ firstToComplete(level: PROVINCE,
+            indicator: CCCD_COVERAGE, first: 63) { totalCount nodes { completedOn unit { code } } } }"#,
+            json!({}),
+        ),
+    ];
+    questions.extend(
+        more.into_iter()
+            .map(|(what, document, variables)| (what.to_owned(), document.to_owned(), variables)),
+    );
+    questions
+}
+
+db_test!(full, async fn a_key_reads_at_least_what_the_public_reads(app) {
+    let admin = app.admin_key.clone();
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let district_viewer = app.key(Role::Viewer, Some(("district", "445"))).await;
+    let partner = app.key(Role::Partner, Some(("province", "49"))).await;
+    let commune_officer = app.key(Role::Officer, Some(("commune", HA_TINH_COMMUNE))).await;
+    let keys = [
+        ("ADMIN", admin.as_str()),
+        ("OFFICER 42", officer.as_str()),
+        ("VIEWER 445", district_viewer.as_str()),
+        ("PARTNER 49", partner.as_str()),
+        ("OFFICER commune 18586", commune_officer.as_str()),
+    ];
+    let mut answered_publicly = Vec::new();
+    let mut wrong = Vec::new();
+    for (what, document, variables) in public_questions(&app).await {
+        let (_, public) = app.post_as(None, &document, variables.clone()).await;
+        if public.get("errors").is_some() {
+            // Below the public levels: nothing to compare (each key's own
+            // answers are in the matrix above).
+            continue;
+        }
+        answered_publicly.push(what.clone());
+        for (who, key) in keys {
+            let (_, answer) = app.post_as(Some(key), &document, variables.clone()).await;
+            if answer.get("errors").is_some() || answer["data"] != public["data"] {
+                wrong.push(format!("{who} × {what}:\n  public {}\n  key    {answer}", public["data"]));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "a key saw less than the public:\n{}", wrong.join("\n"));
+    // The rule was put to the test on the documents the public reads.
+    for must in ["API.md Search", "API.md Rollup", "API.md Series", "API.md Ranking",
+        "Hà Tĩnh's rank among provinces and among siblings",
+        "Quảng Nam: unit, rollup, series, parent, ancestors", "the country", "provinces listed",
+        "provinces ranked lowest first, paged", "provinces first to complete"] {
+        assert!(answered_publicly.iter().any(|w| w == must), "the public did not answer {must}");
+    }
+
+    // Hà Tĩnh's rank is "of 63" for its own officer too.
+    let (_, body) = app.post_as(Some(&officer), r#"{ unit(level: PROVINCE, code: "42") {
+        rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" }, among: LEVEL)
+        { rank outOf } } }"#, json!({})).await;
+    assert_eq!(body["data"]["unit"]["rank"]["outOf"], 63, "{body}");
+
+    // Below the public level a scoped key ranks inside its scope: Hà Tĩnh's
+    // 13 districts, for the ranking and for a district's rank in its level.
+    let (_, body) = app.post_as(Some(&officer), r#"{ ranking(level: DISTRICT, metric: CARDS_ISSUED,
+        period: { from: "2023-01-01", to: "2023-12-31" }, first: 100) { totalCount nodes { outOf } }
+        unit(level: DISTRICT, code: "445") { rank(metric: CARDS_ISSUED,
+          period: { from: "2023-01-01", to: "2023-12-31" }, among: LEVEL) { outOf } } }"#, json!({})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["ranking"]["totalCount"], 13, "{body}");
+    assert_eq!(body["data"]["ranking"]["nodes"][0]["outOf"], 13, "{body}");
+    assert_eq!(body["data"]["unit"]["rank"]["outOf"], 13, "{body}");
+    // The district's own key compares it with nothing outside: FORBIDDEN.
+    let (_, body) = app.post_as(Some(&district_viewer), r#"{ unit(level: DISTRICT, code: "445") {
+        rank(metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-12-31" }, among: SIBLINGS)
+        { outOf } } }"#, json!({})).await;
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+});
+
+db_test!(full, async fn widened_reads_write_nothing_and_show_no_reports_outside(app) {
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let key = Some(officer.as_str());
+    // Quảng Nam's campaign is visible through its province (a public
+    // level), as it is to the public; changing it is not.
+    let (_, public) = app.post_as(None, r#"{ unit(level: PROVINCE, code: "49") {
+        campaigns(first: 10) { nodes { id name } } } }"#, json!({})).await;
+    let (_, body) = app.post_as(key, r#"{ unit(level: PROVINCE, code: "49") {
+        campaigns(first: 10) { nodes { id name } } } }"#, json!({})).await;
+    assert_eq!(body["data"], public["data"], "{body}");
+    let campaign = body["data"]["unit"]["campaigns"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("Quảng Nam has a campaign: {body}"))
+        .to_owned();
+    let (_, body) = app.post_as(key, r#"mutation($id: ID!) {
+        updateCampaign(input: { id: $id, name: "renamed" }) { campaign { name } } }"#,
+        json!({ "id": campaign })).await;
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+    let (_, body) = app.post_as(None, "query($id: ID!) { node(id: $id) { ... on Campaign { name } } }",
+        json!({ "id": campaign })).await;
+    assert_ne!(body["data"]["node"]["name"], "renamed", "{body}");
+
+    // A Quảng Nam report by global ID stays refused, and names nothing.
+    let admin_reports = app.data(r#"{ unit(level: COMMUNE, code: "20335") {
+        reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { nodes { id } } } }"#,
+        json!({})).await;
+    let report = admin_reports["unit"]["reports"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a Quảng Nam report: {admin_reports}"))
+        .to_owned();
+    let (_, body) = app.post_as(key, "query($id: ID!) { node(id: $id) { id ... on Report { cardsIssued } } }",
+        json!({ "id": report })).await;
+    assert!(has_code(&body, "FORBIDDEN"), "{body}");
+    assert!(body["data"]["node"].is_null(), "{body}");
+});
+
+db_test!(full, async fn each_answer_lives_in_one_caller_partition(app) {
+    let officer = app.key(Role::Officer, Some(("province", "42"))).await;
+    let cache = |body: &Value| body["extensions"]["responseCache"].as_str().unwrap_or("").to_owned();
+    // The same national ranking, asked by the public and then by a key:
+    // the same answer, computed for each (no answer crosses partitions).
+    let ranking = common::contract::RANKING;
+    let (_, public) = app.post_as(None, ranking, json!({})).await;
+    assert_eq!(cache(&public), "MISS", "{public}");
+    let (_, keyed) = app.post_as(Some(&officer), ranking, json!({})).await;
+    assert_eq!(cache(&keyed), "MISS", "{keyed}");
+    assert_eq!(keyed["data"], public["data"]);
+    let (_, again) = app.post_as(Some(&officer), ranking, json!({})).await;
+    assert_eq!(cache(&again), "HIT", "{again}");
+    assert_eq!(again["data"], public["data"]);
+    // A list that differs: the key sees Hà Tĩnh's districts besides the
+    // public levels; neither answer reaches the other.
+    let list = "{ units(first: 100) { totalCount } }";
+    let (_, keyed) = app.post_as(Some(&officer), list, json!({})).await;
+    let (_, public) = app.post_as(None, list, json!({})).await;
+    assert_eq!(cache(&public), "MISS", "{public}");
+    assert_eq!(public["data"]["units"]["totalCount"], 64, "{public}");
+    assert!(keyed["data"]["units"]["totalCount"].as_i64() > Some(64), "{keyed}");
 });

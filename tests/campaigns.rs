@@ -3,23 +3,9 @@
 
 mod common;
 
+use common::contract::CAMPAIGNS as CAMPAIGNS_DOCUMENT;
 use common::{db_test, edge_nodes, error_codes, strings};
 use serde_json::{Value, json};
-
-/// The `Campaigns` document of docs/API.md, exactly as written.
-const CAMPAIGNS_DOCUMENT: &str = r#"
-query Campaigns {
-  unit(level: PROVINCE, code: "49") {
-    campaigns(first: 10) {
-      edges { node {
-        name startsOn endsOn
-        targets { metric target dueOn achieved progress projectedOn onTrack }
-        teams(first: 20) { edges { node { name kind size } } }
-      } }
-    }
-  }
-}
-"#;
 
 db_test!(catalogue, async fn campaigns_document(app) {
     // Given the reference scenario's campaigns

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::contract::{RANKING, ROLLUP};
 use common::{db_test, edge_nodes, error_codes};
 use serde_json::{Value, json};
 
@@ -21,29 +22,6 @@ fn int(value: &Value) -> i64 {
         .as_i64()
         .unwrap_or_else(|| panic!("not an integer: {value}"))
 }
-
-const ROLLUP: &str = r#"
-query Rollup {
-  unit(level: PROVINCE, code: "42") {
-    rollup(period: { from: "2023-01-01", to: "2023-04-15" }) {
-      applicationsCollected cardsIssued accountsActivated homeVisits
-      cardsIssuedTotal accountsActivatedTotal
-      eligiblePopulation presentPopulation accountsEligible
-      cccdCoverage presentCoverage activationRate remaining
-    }
-  }
-}
-"#;
-
-const RANKING: &str = r#"
-query Ranking {
-  ranking(level: PROVINCE, indicator: CCCD_COVERAGE,
-          period: { from: "2023-01-01", to: "2023-04-15" }, first: 63) {
-    edges { node { rank outOf value numerator denominator previousRank
-                   unit { code name } } }
-  }
-}
-"#;
 
 const RANK_ON: &str = r#"
 query($indicator: Indicator!, $from: Date!, $to: Date!) {

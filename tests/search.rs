@@ -3,17 +3,9 @@
 
 mod common;
 
+use common::contract::SEARCH as SEARCH_DOCUMENT;
 use common::{db_test, edge_nodes, strings};
 use serde_json::{Value, json};
-
-/// The `Search` document of docs/API.md, exactly as written.
-const SEARCH_DOCUMENT: &str = r#"
-query Search {
-  units(search: "ha tinh", level: PROVINCE, first: 5) {
-    edges { node { code name } }
-  }
-}
-"#;
 
 /// A search with every filter as a variable.
 const SEARCH: &str = r#"

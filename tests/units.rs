@@ -3,23 +3,9 @@
 
 mod common;
 
+use common::contract::UNIT as UNIT_DOCUMENT;
 use common::{db_test, edge_nodes, strings};
 use serde_json::{Value, json};
-
-/// The `Unit` document of docs/API.md, exactly as written.
-const UNIT_DOCUMENT: &str = r#"
-query Unit {
-  unit(level: PROVINCE, code: "42") {
-    id code name shortName level
-    parent { code name level }
-    children(first: 50) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { code name level } }
-    }
-  }
-}
-"#;
 
 /// The codes of Hà Tĩnh's 13 districts, in code order.
 const HA_TINH_DISTRICTS: [&str; 13] = [

@@ -184,6 +184,14 @@ pub struct AccessSettings {
     pub budget_replicas: u64,
 }
 
+impl AccessSettings {
+    /// The finest level every caller reads nationwide: the public's, or
+    /// `None` when requests without a key are refused.
+    pub fn public_level(&self) -> Option<UnitLevel> {
+        self.anonymous.then_some(self.anonymous_finest)
+    }
+}
+
 impl Default for AccessSettings {
     fn default() -> Self {
         AccessSettings {
@@ -287,7 +295,7 @@ impl AccessState {
                     .into_iter()
                     .next()
                     .ok_or_else(|| AppError::Internal(format!("key {} has no unit", stored.id)))?;
-                Scope::subtree(&unit)
+                Scope::subtree(&unit, self.settings.public_level())
             }
             None => Scope::everything(),
         };

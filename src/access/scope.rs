@@ -1,14 +1,30 @@
 //! What part of the hierarchy a caller may see, and how deep.
 //!
 //! A scope is a subtree (a unit and everything below it) and the finest
-//! level visible in it. Every path that yields a unit to a client goes
-//! through [`Scope::check`] (single units) or [`Scope::permits`] (lists),
-//! so nested fields (`children`, `parent`, `node`, rankings, search,
-//! reports) cannot reach outside it.
+//! level visible in it, together with what every caller reads: the
+//! aggregates of the public levels (`--anonymous-level`, none under
+//! `--no-anonymous`), nationwide. A key adds to what the public reads and
+//! never takes away: a Hà Tĩnh officer reads the national province
+//! ranking as the news does, and Hà Tĩnh's rank "of 63".
+//!
+//! Two questions, asked apart:
+//!
+//! - **Reads of aggregates** (units, rollups, ranks, rankings, completion,
+//!   first-to-complete, campaigns and teams through their unit): the
+//!   subtree at its levels *or* a public level anywhere —
+//!   [`Scope::permits`], [`Scope::check`], [`Scope::permits_population`].
+//! - **Reports, their history and every write**: strictly inside the
+//!   subtree — [`Scope::owns`], [`Scope::check_owned`],
+//!   [`Scope::check_reports_of`], [`Scope::owns_id`].
+//!
+//! Every path that yields a unit to a client goes through one of them, so
+//! nested fields (`children`, `parent`, `node`, rankings, search,
+//! reports) cannot reach outside.
 
 use entity::unit::{self, UnitLevel};
 
 use crate::error::AppError;
+use crate::store::units::Visibility;
 
 /// The root of a scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +44,10 @@ pub struct Scope {
     pub finest: UnitLevel,
     /// Whether reports and their history are visible (not only rollups).
     pub reports: bool,
+    /// The finest level whose aggregates every caller reads nationwide
+    /// (the server's public levels); `None` when the server serves no
+    /// caller without a key.
+    pub public: Option<UnitLevel>,
 }
 
 impl Scope {
@@ -37,11 +57,14 @@ impl Scope {
             root: None,
             finest: UnitLevel::Commune,
             reports: true,
+            public: None,
         }
     }
 
-    /// One unit's subtree, all levels, with reports.
-    pub fn subtree(root: &unit::Model) -> Self {
+    /// One unit's subtree, all levels, with reports; and the aggregates of
+    /// the public levels (`public`: the server's, `None` when it serves no
+    /// caller without a key).
+    pub fn subtree(root: &unit::Model, public: Option<UnitLevel>) -> Self {
         Scope {
             root: Some(ScopeRoot {
                 id: root.id,
@@ -50,6 +73,7 @@ impl Scope {
             }),
             finest: UnitLevel::Commune,
             reports: true,
+            public,
         }
     }
 
@@ -60,6 +84,7 @@ impl Scope {
             root: None,
             finest,
             reports: false,
+            public: Some(finest),
         }
     }
 
@@ -73,43 +98,77 @@ impl Scope {
         self.root.as_ref().map_or("/", |r| r.path.as_str())
     }
 
-    /// The levels visible, when not all are.
-    pub fn visible_levels(&self) -> Option<Vec<UnitLevel>> {
+    /// Whether `level` is read nationwide by every caller.
+    pub fn is_public(&self, level: UnitLevel) -> bool {
+        self.public.is_some_and(|p| level <= p)
+    }
+
+    /// Which units a list may return, as a filter the store applies;
+    /// `None` when every unit is visible.
+    pub fn visibility(&self) -> Option<Visibility> {
         use sea_orm::Iterable;
-        (self.finest != UnitLevel::Commune)
-            .then(|| UnitLevel::iter().filter(|l| *l <= self.finest).collect())
+        if self.root.is_none() && self.finest == UnitLevel::Commune {
+            return None;
+        }
+        let up_to = |finest: UnitLevel| -> Vec<UnitLevel> {
+            UnitLevel::iter().filter(|l| *l <= finest).collect()
+        };
+        // The subtree adds nothing where the public levels already reach
+        // its levels everywhere.
+        let subtree = (!self.is_public(self.finest))
+            .then(|| (self.path_prefix().to_owned(), up_to(self.finest)));
+        Some(Visibility {
+            subtree,
+            public_levels: self.public.map(up_to),
+        })
     }
 
-    /// The scope root's path, when the scope is a subtree.
-    pub fn root_path(&self) -> Option<String> {
-        self.root.as_ref().map(|r| r.path.clone())
-    }
-
-    /// Whether a unit at `path` and `level` is visible.
-    pub fn permits_path(&self, path: &str, level: UnitLevel) -> bool {
+    /// Whether a unit at `path` and `level` is in the subtree, at its
+    /// levels.
+    pub fn owns_path(&self, path: &str, level: UnitLevel) -> bool {
         level <= self.finest && path.starts_with(self.path_prefix())
     }
 
-    /// Whether the unit is visible.
+    /// Whether the aggregates of a unit at `path` and `level` are visible:
+    /// in the subtree, or at a public level.
+    pub fn permits_path(&self, path: &str, level: UnitLevel) -> bool {
+        self.owns_path(path, level) || self.is_public(level)
+    }
+
+    /// Whether the unit's aggregates are visible.
     pub fn permits(&self, unit: &unit::Model) -> bool {
         self.permits_path(&unit.path, unit.level)
     }
 
-    /// The unit if it is visible, `FORBIDDEN` otherwise (saying nothing
-    /// about the unit).
+    /// Whether the unit is in the subtree (its reports, and writes to it).
+    pub fn owns(&self, unit: &unit::Model) -> bool {
+        self.owns_path(&unit.path, unit.level)
+    }
+
+    /// The unit's aggregates if they are visible, `FORBIDDEN` otherwise
+    /// (saying nothing about the unit).
     pub fn check(&self, unit: &unit::Model) -> Result<(), AppError> {
         if self.permits(unit) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(
-                "this unit is outside your scope".into(),
-            ))
+            Err(outside())
         }
     }
 
-    /// Whether the unit with this id, in the rollup engine's tree, is
-    /// visible (for checks of thousands of rows without a query).
-    pub fn permits_id(&self, tree: &crate::engine::Snapshot, unit_id: i64) -> bool {
+    /// `FORBIDDEN` unless the unit is in the subtree: writes to a unit,
+    /// and to what belongs to it (campaigns, teams).
+    pub fn check_owned(&self, unit: &unit::Model) -> Result<(), AppError> {
+        if self.owns(unit) {
+            Ok(())
+        } else {
+            Err(outside())
+        }
+    }
+
+    /// Whether the unit with this id, in the rollup engine's tree, is in
+    /// the subtree (for checks of thousands of written rows without a
+    /// query).
+    pub fn owns_id(&self, tree: &crate::engine::Snapshot, unit_id: i64) -> bool {
         let Some(u) = tree.index_of(unit_id) else {
             return false;
         };
@@ -130,7 +189,7 @@ impl Scope {
     }
 
     /// `FORBIDDEN` unless every unit of `unit_ids` (rows of a batch, in
-    /// order) is visible; the error names the rows, not the units.
+    /// order) is in the subtree; the error names the rows, not the units.
     pub fn check_rows(
         &self,
         tree: &crate::engine::Snapshot,
@@ -141,7 +200,7 @@ impl Scope {
         }
         let outside: Vec<usize> = unit_ids
             .enumerate()
-            .filter(|(_, id)| !self.permits_id(tree, *id))
+            .filter(|(_, id)| !self.owns_id(tree, *id))
             .map(|(i, _)| i)
             .collect();
         if outside.is_empty() {
@@ -160,7 +219,7 @@ impl Scope {
         )))
     }
 
-    /// `FORBIDDEN` unless reports are visible.
+    /// `FORBIDDEN` unless reports are visible at all.
     pub fn check_reports(&self) -> Result<(), AppError> {
         if self.reports {
             Ok(())
@@ -171,15 +230,37 @@ impl Scope {
         }
     }
 
+    /// `FORBIDDEN` unless the reports of `unit`'s subtree are visible: a
+    /// key reads reports only inside its own subtree, also where it reads
+    /// the aggregates as the public does.
+    pub fn check_reports_of(&self, unit: &unit::Model) -> Result<(), AppError> {
+        self.check_reports()?;
+        if self.owns(unit) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "reports and their history outside your scope are not visible".into(),
+            ))
+        }
+    }
+
     /// Whether a whole level-wide list (a ranking of every unit of `level`
-    /// under `within`) stays inside the scope. `within` is the ancestor's
-    /// path (`None`: the whole country).
+    /// under `within`) is visible: a public level anywhere, or the
+    /// subtree's levels inside it. `within` is the ancestor's path (`None`:
+    /// the whole country).
     pub fn permits_population(&self, level: UnitLevel, within: Option<&str>) -> bool {
+        if self.is_public(level) {
+            return true;
+        }
         if level > self.finest {
             return false;
         }
         within.unwrap_or("/").starts_with(self.path_prefix())
     }
+}
+
+fn outside() -> AppError {
+    AppError::Forbidden("this unit is outside your scope".into())
 }
 
 #[cfg(test)]
@@ -206,7 +287,7 @@ mod tests {
     #[test]
     fn a_subtree_sees_itself_and_below_only() {
         let ha_tinh = unit(43, UnitLevel::Province, "/1/43/");
-        let scope = Scope::subtree(&ha_tinh);
+        let scope = Scope::subtree(&ha_tinh, None);
         assert!(scope.permits(&ha_tinh));
         assert!(scope.permits(&unit(520, UnitLevel::District, "/1/43/520/")));
         assert!(!scope.permits(&unit(1, UnitLevel::Ministry, "/1/")));
@@ -215,6 +296,24 @@ mod tests {
         assert!(!scope.permits(&unit(430, UnitLevel::Province, "/1/430/")));
         assert!(scope.permits_population(UnitLevel::Commune, Some("/1/43/")));
         assert!(!scope.permits_population(UnitLevel::Province, None));
+    }
+
+    #[test]
+    fn a_key_reads_the_public_levels_but_owns_only_its_subtree() {
+        let ha_tinh = unit(43, UnitLevel::Province, "/1/43/");
+        let quang_nam = unit(49, UnitLevel::Province, "/1/49/");
+        let scope = Scope::subtree(&ha_tinh, Some(UnitLevel::Province));
+        assert!(scope.permits(&quang_nam) && !scope.owns(&quang_nam));
+        assert!(scope.check_owned(&quang_nam).is_err());
+        assert!(scope.check_reports_of(&quang_nam).is_err());
+        assert!(scope.check_reports_of(&ha_tinh).is_ok());
+        assert!(!scope.permits(&unit(600, UnitLevel::District, "/1/49/600/")));
+        assert!(scope.permits_population(UnitLevel::Province, None));
+        assert!(!scope.permits_population(UnitLevel::District, Some("/1/49/")));
+        // Without a public, nothing is added.
+        let closed = Scope::subtree(&ha_tinh, None);
+        assert!(!closed.permits(&quang_nam));
+        assert!(!closed.permits_population(UnitLevel::Province, None));
     }
 
     #[test]

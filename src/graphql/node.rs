@@ -8,7 +8,7 @@ use super::ids::{self, NodeType};
 use super::report::Report;
 use super::team::Team;
 use super::unit::Unit;
-use super::unit::check_unit_id;
+use super::unit::{check_owned_unit_id, check_unit_id};
 use crate::error::AppError;
 
 /// An object with a global ID, refetchable through `node(id:)`.
@@ -54,7 +54,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, argument: &str) -> Result<Option<Node
             ctx.scope().check_reports()?;
             match loaders.reports.load_one(n).await? {
                 Some(m) => {
-                    check_unit_id(ctx, m.unit_id).await?;
+                    check_owned_unit_id(ctx, m.unit_id).await?;
                     Some(Node::Report(Report(m)))
                 }
                 None => None,

@@ -18,8 +18,11 @@
 //!   `NOTIFY` keeps replicas near the head between requests; the fence makes
 //!   it exact.
 //! - **The key holds the caller's partition** — role, scope root, finest
-//!   level, whether reports are visible, whether introspection is on — so
-//!   a response is never served to a caller who sees something else.
+//!   level, whether reports are visible, the public levels a key reads
+//!   besides its subtree, whether introspection is on — so every answer
+//!   lives in exactly one caller partition and is never served to a caller
+//!   who sees something else (a key and the public that read the same
+//!   national ranking each hold their own copy).
 //!   Documents whose answer depends on the key itself (`viewer`,
 //!   `auditLog`) are not cached at all.
 //!
@@ -52,6 +55,8 @@ struct Partition {
     root: Option<i64>,
     finest: UnitLevel,
     reports: bool,
+    /// The public levels a key reads besides its subtree.
+    public: Option<UnitLevel>,
     introspection: bool,
 }
 
@@ -88,6 +93,7 @@ impl Key {
             root: caller.scope.root.as_ref().map(|r| r.id),
             finest: caller.scope.finest,
             reports: caller.scope.reports,
+            public: caller.scope.public,
             introspection,
         };
         let mut hasher = std::collections::hash_map::DefaultHasher::new();

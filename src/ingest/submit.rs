@@ -121,7 +121,7 @@ impl Writer {
         }
         let found = reports::by_ids(&self.db, &[report_id]).await?;
         match found.first() {
-            Some(report) if !self.scope.permits_id(directory.tree(), report.unit_id) => Err(
+            Some(report) if !self.scope.owns_id(directory.tree(), report.unit_id) => Err(
                 AppError::Forbidden("the report is for a unit outside your scope".into()),
             ),
             _ => Ok(()),

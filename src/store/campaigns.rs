@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use super::Page;
+use super::units::Visibility;
 
 /// Campaigns by id.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<campaign::Model>, DbErr> {
@@ -19,49 +20,38 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<campaign
         .await
 }
 
-/// Campaigns whose scope unit is the unit with `path` or below it.
-fn in_subtree(path: &str) -> Select<campaign::Entity> {
-    campaign::Entity::find()
-        .join(JoinType::InnerJoin, campaign::Relation::ScopeUnit.def())
-        .filter(super::page::in_subtree_of(path))
-}
-
-/// One page of the campaigns run in the subtree at `path`, by id.
-pub async fn page_in_subtree(
-    db: &DatabaseConnection,
-    path: &str,
-    page: Page,
-) -> Result<(Vec<campaign::Model>, bool), DbErr> {
-    super::page::fetch(db, in_subtree(path), campaign::Column::Id, page).await
-}
-
-/// How many campaigns are run in the subtree at `path`.
-pub async fn count_in_subtree(db: &DatabaseConnection, path: &str) -> Result<u64, DbErr> {
-    in_subtree(path).count(db).await
-}
-
-/// One page of all campaigns, by id.
-pub async fn page_all(
-    db: &DatabaseConnection,
-    page: Page,
-) -> Result<(Vec<campaign::Model>, bool), DbErr> {
-    let mut query = campaign::Entity::find();
-    if let Some(after) = page.after_id {
-        query = query.filter(campaign::Column::Id.gt(after));
+/// Campaigns whose scope unit is the unit at `path` or below it (`None`:
+/// anywhere) and visible (`None`: every unit is).
+fn run_in(path: Option<&str>, visible: Option<&Visibility>) -> Select<campaign::Entity> {
+    let mut query =
+        campaign::Entity::find().join(JoinType::InnerJoin, campaign::Relation::ScopeUnit.def());
+    if let Some(path) = path {
+        query = query.filter(super::page::in_subtree_of(path));
     }
-    let mut rows = query
-        .order_by_asc(campaign::Column::Id)
-        .limit(page.fetch_limit())
-        .all(db)
-        .await?;
-    let has_next = rows.len() > page.first;
-    rows.truncate(page.first);
-    Ok((rows, has_next))
+    if let Some(visible) = visible {
+        query = query.filter(visible.condition());
+    }
+    query
 }
 
-/// How many campaigns there are.
-pub async fn count_all(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    campaign::Entity::find().count(db).await
+/// One page of the campaigns run at or below `path` (`None`: anywhere)
+/// in a visible unit, by id.
+pub async fn page_in(
+    db: &DatabaseConnection,
+    path: Option<&str>,
+    visible: Option<&Visibility>,
+    page: Page,
+) -> Result<(Vec<campaign::Model>, bool), DbErr> {
+    super::page::fetch(db, run_in(path, visible), campaign::Column::Id, page).await
+}
+
+/// How many campaigns [`page_in`] pages through.
+pub async fn count_in(
+    db: &DatabaseConnection,
+    path: Option<&str>,
+    visible: Option<&Visibility>,
+) -> Result<u64, DbErr> {
+    run_in(path, visible).count(db).await
 }
 
 /// The targets of every given campaign, sorted by campaign then id.

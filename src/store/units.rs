@@ -80,10 +80,37 @@ pub struct UnitFilter {
     pub level: Option<UnitLevel>,
     /// Only units strictly below the unit with this materialised path.
     pub within_path: Option<String>,
-    /// Only units at or below this path (the caller's scope).
-    pub scope_path: Option<String>,
-    /// Only units of these levels (the levels the caller sees); `None`: all.
-    pub levels: Option<Vec<UnitLevel>>,
+    /// Only the units the caller sees; `None`: all.
+    pub visible: Option<Visibility>,
+}
+
+/// Which units a caller sees: those of some levels in a subtree, or those
+/// of the public levels anywhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visibility {
+    /// A subtree's path prefix and the levels visible in it.
+    pub subtree: Option<(String, Vec<UnitLevel>)>,
+    /// The levels visible everywhere.
+    pub public_levels: Option<Vec<UnitLevel>>,
+}
+
+impl Visibility {
+    /// The condition on the `units` table.
+    pub fn condition(&self) -> Condition {
+        let mut any = Condition::any();
+        if let Some((path, levels)) = &self.subtree {
+            let pattern = format!("{}%", escape_like(path));
+            any = any.add(
+                Condition::all()
+                    .add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')))
+                    .add(unit::Column::Level.is_in(levels.iter().copied())),
+            );
+        }
+        if let Some(levels) = &self.public_levels {
+            any = any.add(unit::Column::Level.is_in(levels.iter().copied()));
+        }
+        any
+    }
 }
 
 impl UnitFilter {
@@ -112,13 +139,8 @@ impl UnitFilter {
                 .add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')))
                 .add(unit::Column::Path.ne(path.as_str()));
         }
-        if let Some(path) = &self.scope_path {
-            let pattern = format!("{}%", escape_like(path));
-            cond =
-                cond.add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')));
-        }
-        if let Some(levels) = &self.levels {
-            cond = cond.add(unit::Column::Level.is_in(levels.iter().copied()));
+        if let Some(visible) = &self.visible {
+            cond = cond.add(visible.condition());
         }
         cond
     }

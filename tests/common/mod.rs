@@ -8,6 +8,8 @@
 // Each test file uses a different subset of the helpers.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -329,7 +329,8 @@ pub struct CampaignQuery;
 
 #[Object]
 impl CampaignQuery {
-    /// Every campaign and programme, by creation order.
+    /// The campaigns and programmes run in a unit the caller sees (the
+    /// public levels, and a key's own subtree), by creation order.
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -338,19 +339,16 @@ impl CampaignQuery {
     ) -> Result<Conn<Campaign>> {
         let page = connection::page(ctx.limits(), first, after)?;
         let db = ctx.db();
-        // A key scoped to a subtree lists the campaigns run in it.
-        let scope_path = ctx.scope().root_path();
-        let (rows, has_next) = match &scope_path {
-            Some(path) => store::campaigns::page_in_subtree(db, path, page).await,
-            None => store::campaigns::page_all(db, page).await,
-        }
-        .map_err(AppError::from)?;
+        // The campaigns run in a unit the caller sees: a key's subtree and
+        // the public levels.
+        let visible = ctx.scope().visibility();
+        let (rows, has_next) = store::campaigns::page_in(db, None, visible.as_ref(), page)
+            .await
+            .map_err(AppError::from)?;
         let total = if wants_total(ctx) {
-            match &scope_path {
-                Some(path) => store::campaigns::count_in_subtree(db, path).await,
-                None => store::campaigns::count_all(db).await,
-            }
-            .map_err(AppError::from)?
+            store::campaigns::count_in(db, None, visible.as_ref())
+                .await
+                .map_err(AppError::from)?
         } else {
             0
         };

@@ -150,7 +150,7 @@ impl CampaignMutation {
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::bad_input("input.scope", "no such unit"))?;
-        ctx.scope().check(&scope)?;
+        ctx.scope().check_owned(&scope)?;
         let parent_id = match &input.parent {
             Some(id) => Some(find(ctx, id, "input.parent").await?.id),
             None => None,
@@ -180,7 +180,7 @@ impl CampaignMutation {
         #[graphql(desc = "The changes.")] input: UpdateCampaignInput,
     ) -> Result<CampaignPayload> {
         let existing = find(ctx, &input.id, "input.id").await?;
-        crate::graphql::unit::check_unit_id(ctx, existing.scope_unit_id).await?;
+        crate::graphql::unit::check_owned_unit_id(ctx, existing.scope_unit_id).await?;
         let mut fields = CampaignFields::from(&existing);
         if let Some(name) = input.name {
             fields.name = name.trim().to_owned();

@@ -24,7 +24,9 @@ use crate::error::AppError;
 pub enum RankAmong {
     /// The units with the same parent (the districts of one province, …).
     Siblings,
-    /// Every unit of the same level in the country.
+    /// Every unit of the same level in the country (at the public levels,
+    /// for every caller); below them, for a key scoped to a unit, the
+    /// units of the level inside that unit.
     Level,
 }
 
@@ -44,7 +46,9 @@ pub enum RankOrder {
 pub struct Rank {
     /// Competition rank, 1 the best.
     pub rank: i32,
-    /// Number of units ranked.
+    /// Number of units ranked: at the public levels the same for every
+    /// caller (63 provinces); below them, for a key scoped to a unit, the
+    /// units ranked inside that unit.
     pub out_of: i32,
     /// The value ranked on: a fraction for an indicator, a count for a metric.
     pub value: Option<f64>,
@@ -89,7 +93,9 @@ impl RankingEntry {
         self.rank.rank
     }
 
-    /// Number of units ranked.
+    /// Number of units ranked: at the public levels the same for every
+    /// caller (63 provinces); below them, for a key scoped to a unit, the
+    /// units ranked inside that unit.
     async fn out_of(&self) -> i32 {
         self.rank.out_of
     }
@@ -177,7 +183,9 @@ impl RankingQuery {
     /// Units of one level ranked on an indicator or a metric over a period,
     /// optionally only those below one ancestor. Competition ranks (1, 2, 2,
     /// 4), ties listed by code; `previousRank` is the rank over the previous
-    /// period of equal length.
+    /// period of equal length. A level the public sees ranks nationwide for
+    /// every caller, with or without a key; below it, a key scoped to a
+    /// unit ranks inside that unit (the default `within`).
     #[allow(clippy::too_many_arguments)]
     async fn ranking(
         &self,
@@ -270,6 +278,11 @@ pub(crate) fn scoped_within(
     level: StoredLevel,
 ) -> Result<Option<u32>, AppError> {
     let outside = || AppError::Forbidden("this ranking reaches units outside your scope".into());
+    // A public level ranks nationwide (or below the ancestor asked for),
+    // for every caller alike.
+    if scope.is_public(level) {
+        return Ok(within);
+    }
     if level > scope.finest {
         return Err(outside());
     }

@@ -125,7 +125,7 @@ async fn check(
         .load_one(fields.unit_id)
         .await?
         .ok_or_else(|| AppError::Internal(format!("team unit {} missing", fields.unit_id)))?;
-    ctx.scope().check(&home)?;
+    ctx.scope().check_owned(&home)?;
     if let Some(c) = fields.campaign_id {
         let campaign = ctx
             .loaders()
@@ -219,7 +219,7 @@ impl TeamMutation {
         #[graphql(desc = "The changes.")] input: UpdateTeamInput,
     ) -> Result<TeamPayload> {
         let existing = find(ctx, &input.id).await?;
-        crate::graphql::unit::check_unit_id(ctx, existing.unit_id).await?;
+        crate::graphql::unit::check_owned_unit_id(ctx, existing.unit_id).await?;
         let mut fields = TeamFields::from(&existing);
         if let Some(name) = input.name {
             fields.name = name.trim().to_owned();

@@ -19,7 +19,9 @@ use super::report::{Report, ReportChange};
 use super::rollup::{self, Granularity, PeriodInput, Rollup};
 use super::scalars::Date;
 use super::team::Team;
-use crate::engine::ranks::RankingKey;
+use crate::access::Scope;
+use crate::engine::Snapshot;
+use crate::engine::ranks::{Group, RankingKey};
 use crate::error::AppError;
 use crate::store::{self, units::UnitFilter};
 use crate::text::fold;
@@ -191,7 +193,7 @@ impl Unit {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the reports after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Report>> {
-        ctx.scope().check_reports()?;
+        ctx.scope().check_reports_of(&self.0)?;
         period.validate("period")?;
         let page = connection::page(ctx.limits(), first, after)?;
         let (rows, has_next) = store::reports::page_in_subtree(
@@ -231,7 +233,7 @@ impl Unit {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the changes after this cursor.")] after: Option<String>,
     ) -> Result<Conn<ReportChange>> {
-        ctx.scope().check_reports()?;
+        ctx.scope().check_reports_of(&self.0)?;
         period.validate("period")?;
         let page = connection::page(ctx.limits(), first, after)?;
         let (rows, has_next) = store::reports::history_in_subtree(
@@ -267,7 +269,9 @@ impl Unit {
         ))
     }
 
-    /// Campaigns run in this unit's subtree (scoped to it or to a unit below).
+    /// Campaigns run in this unit's subtree (scoped to it or to a unit
+    /// below) that the caller sees: those of a unit at a public level, and
+    /// for a key those of its own subtree.
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -276,12 +280,14 @@ impl Unit {
     ) -> Result<Conn<Campaign>> {
         let page = connection::page(ctx.limits(), first, after)?;
         let db = ctx.db();
-        let (rows, has_next) = store::campaigns::page_in_subtree(db, &self.0.path, page)
+        let visible = ctx.scope().visibility();
+        let path = Some(self.0.path.as_str());
+        let (rows, has_next) = store::campaigns::page_in(db, path, visible.as_ref(), page)
             .boxed()
             .await
             .map_err(AppError::from)?;
         let total = if wants_total(ctx) {
-            store::campaigns::count_in_subtree(db, &self.0.path)
+            store::campaigns::count_in(db, path, visible.as_ref())
                 .boxed()
                 .await
                 .map_err(AppError::from)?
@@ -363,24 +369,15 @@ impl Unit {
     ) -> Result<Option<Rank>> {
         let measure = ranking::measure(indicator, metric)?;
         let period = period.validate("period")?;
-        let scope = ctx.scope();
-        let within_scope = match among {
-            RankAmong::Level => scope.root.is_none(),
-            RankAmong::Siblings => scope.root.as_ref().is_none_or(|r| r.id != self.0.id),
-        };
-        if !within_scope {
-            return Err(
-                AppError::Forbidden("this rank compares units outside your scope".into()).into(),
-            );
-        }
         let snapshot = ctx.loaders().snapshot.get().await?;
         // `None` when the unit cannot be ranked: no denominator, or not in
         // the snapshot.
         let Some(unit) = snapshot.index_of(self.0.id) else {
             return Ok(None);
         };
+        let group = rank_group(ctx.scope(), &snapshot, unit, &self.0, among)?;
         let placings = snapshot.placings(RankingKey {
-            group: snapshot.rank_group(unit, among.into()),
+            group,
             measure,
             period,
             descending: order == RankOrder::Desc,
@@ -425,6 +422,38 @@ impl Unit {
     }
 }
 
+/// The units `unit` is ranked among, as the caller's scope allows. At a
+/// public level, and for a national key, the ranks everyone sees (siblings,
+/// or the whole level). Below the public level a key scoped to a subtree
+/// ranks inside it: siblings (never the scope root's, which reach
+/// outside), or the level's units in the subtree.
+fn rank_group(
+    scope: &Scope,
+    snapshot: &Snapshot,
+    unit: u32,
+    model: &Model,
+    among: RankAmong,
+) -> Result<Group, AppError> {
+    let outside = || AppError::Forbidden("this rank compares units outside your scope".into());
+    let Some(root) = scope
+        .root
+        .as_ref()
+        .filter(|_| !scope.is_public(model.level))
+    else {
+        return Ok(snapshot.rank_group(unit, among.into()));
+    };
+    if root.id == model.id {
+        return Err(outside());
+    }
+    match among {
+        RankAmong::Siblings => Ok(snapshot.rank_group(unit, among.into())),
+        RankAmong::Level => {
+            let root_index = snapshot.index_of(root.id).ok_or_else(outside)?;
+            Ok(Group::Level(model.level, Some(root_index)))
+        }
+    }
+}
+
 /// The unit with this id through the request's loader; a missing row is an
 /// internal error (`what` says who referred to it, for the log).
 pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
@@ -455,9 +484,23 @@ pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Re
     Unit::visible(ctx, model)
 }
 
-/// `FORBIDDEN` unless the caller's scope reaches the unit with this id
-/// (campaigns, teams and reports are visible through their unit).
+/// `FORBIDDEN` unless the caller reads the aggregates of the unit with
+/// this id (campaigns and teams are visible through their unit).
 pub(crate) async fn check_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()> {
+    check_unit_id_as(ctx, unit_id, Scope::check).await
+}
+
+/// `FORBIDDEN` unless the unit with this id is inside the caller's
+/// subtree: what writes to it, and its reports, need.
+pub(crate) async fn check_owned_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()> {
+    check_unit_id_as(ctx, unit_id, Scope::check_owned).await
+}
+
+async fn check_unit_id_as(
+    ctx: &Context<'_>,
+    unit_id: i64,
+    check: fn(&Scope, &Model) -> Result<(), AppError>,
+) -> Result<()> {
     if ctx.scope().is_everything() {
         return Ok(());
     }
@@ -468,7 +511,7 @@ pub(crate) async fn check_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()>
         .boxed()
         .await?
         .ok_or_else(|| AppError::Internal(format!("unit {unit_id} has no row")))?;
-    ctx.scope().check(&model)?;
+    check(ctx.scope(), &model)?;
     Ok(())
 }
 
@@ -559,8 +602,7 @@ impl UnitQuery {
             search,
             level: level.map(StoredLevel::from),
             within_path,
-            scope_path: ctx.scope().root_path(),
-            levels: ctx.scope().visible_levels(),
+            visible: ctx.scope().visibility(),
         };
         let (rows, has_next) = store::units::list(db, &filter, page)
             .await
