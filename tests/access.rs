@@ -350,7 +350,8 @@ db_test!(units, async fn trusted_documents_and_persisted_queries(app) {
     assert_eq!(body["data"]["registerDocument"]["sha256Hash"], hash, "{body}");
     let (status, body) = app.post_as(Some(&locked), document, json!({})).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["data"]["units"]["nodes"][0]["code"], "42");
+    // Provinces are public: the Hà Tĩnh key lists them from Hà Nội (01).
+    assert_eq!(body["data"]["units"]["nodes"][0]["code"], "1", "{body}");
     let (status, _) = app.post_body(Some(&locked), &by_hash).await;
     assert_eq!(status, 200);
     let (status, _) = app.post_as(Some(&locked), "{ __typename }", json!({})).await;
