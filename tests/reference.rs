@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::contract::{RANKING, ROLLUP};
+use common::contract::{CAMPAIGNS, RANKING, ROLLUP};
 use common::{db_test, edge_nodes, error_codes};
 use serde_json::{Value, json};
 
@@ -176,20 +176,7 @@ db_test!(full, async fn quang_nam_as_of_2023_05_16(app) {
 db_test!(full, async fn campaigns_document_answers_without_errors(app) {
     // When the Campaigns document runs as written
     let body = app
-        .post(
-            r#"query Campaigns {
-              unit(level: PROVINCE, code: "49") {
-                campaigns(first: 10) {
-                  edges { node {
-                    name startsOn endsOn
-                    targets { metric target dueOn achieved progress projectedOn onTrack }
-                    teams(first: 20) { edges { node { name kind size } } }
-                  } }
-                }
-              }
-            }"#,
-            json!({}),
-        )
+        .post(CAMPAIGNS, json!({}))
         .await;
     // Then every target has its progress (as of its due day, long past)
     assert_eq!(error_codes(&body), Vec::<String>::new(), "{body}");

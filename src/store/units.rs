@@ -99,10 +99,9 @@ impl Visibility {
     pub fn condition(&self) -> Condition {
         let mut any = Condition::any();
         if let Some((path, levels)) = &self.subtree {
-            let pattern = format!("{}%", escape_like(path));
             any = any.add(
                 Condition::all()
-                    .add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')))
+                    .add(super::page::in_subtree_of(path))
                     .add(unit::Column::Level.is_in(levels.iter().copied())),
             );
         }
@@ -134,9 +133,8 @@ impl UnitFilter {
             cond = cond.add(unit::Column::Level.eq(level));
         }
         if let Some(path) = &self.within_path {
-            let pattern = format!("{}%", escape_like(path));
             cond = cond
-                .add(Expr::col(unit::Column::Path).like(LikeExpr::new(pattern).escape('\\')))
+                .add(super::page::in_subtree_of(path))
                 .add(unit::Column::Path.ne(path.as_str()));
         }
         if let Some(visible) = &self.visible {
