@@ -163,14 +163,9 @@ async fn run_import(database_url: String, args: ImportArgs) -> Result<(), String
     }
     let units = store::engine::units(&db).await.map_err(fail)?;
     let tree = Arc::new(build::build(units, &[], &[]));
-    let directory = Directory::load(
-        &db,
-        tree,
-        crate::engine::days::today(),
-        args.max_report_value,
-    )
-    .await
-    .map_err(fail)?;
+    let directory = Directory::load(&db, tree, crate::model::day::today(), args.max_report_value)
+        .await
+        .map_err(fail)?;
     let file = std::fs::File::open(&args.file)
         .map_err(|err| format!("cannot read {}: {err}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);

@@ -77,7 +77,7 @@ pub enum AppError {
     Unavailable(&'static str),
     /// → `BAD_USER_INPUT` for a batch: every bad row in `extensions.rows`
     /// (`row`, `field`, `code`, `message`); nothing was written.
-    Rows(Vec<crate::ingest::RowError>),
+    Rows(Vec<crate::model::rows::RowError>),
     /// → `VERSION_CONFLICT`: the object changed since the caller read it;
     /// `extensions.currentVersion` says its version now.
     VersionConflict {

@@ -13,6 +13,8 @@
 //!   rankings, completion, target projections.
 //! - [`store`]: data access as plain async functions over sea-orm.
 //! - [`demo`]: the real 2023 unit map and the reference scenario.
+//! - [`model`]: the vocabulary every layer shares (days, flows and stocks,
+//!   rows and row codes, changes); it imports nothing of the crate.
 //! - [`config`], [`cli`], [`error`], [`text`]: the cross-cutting parts.
 //!
 //! The binary only parses arguments and calls [`cli::run`]. The server takes
@@ -28,6 +30,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod ingest;
+pub mod model;
 pub mod store;
 pub mod text;
 

@@ -80,3 +80,90 @@ fn export_schema_prints_the_schema() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn every_schema_item_is_described() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    // Given the schema partner ministries read
+    let sdl = tiendo::graphql::sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let described = |d: &Option<async_graphql::Positioned<String>>| {
+        d.as_ref().is_some_and(|d| d.node.trim().len() >= 3)
+    };
+
+    // When every type, field, argument, input field and enum value is read
+    let mut missing = Vec::new();
+    let mut items = 0;
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = &ty.node;
+        let name = ty.name.node.as_str();
+        items += 1;
+        if !described(&ty.description) {
+            missing.push(name.to_owned());
+        }
+        match &ty.kind {
+            TypeKind::Object(object) => {
+                for field in &object.fields {
+                    items += 1;
+                    let field = &field.node;
+                    if !described(&field.description) {
+                        missing.push(format!("{name}.{}", field.name.node));
+                    }
+                    for argument in &field.arguments {
+                        items += 1;
+                        if !described(&argument.node.description) {
+                            missing.push(format!(
+                                "{name}.{}({}:)",
+                                field.name.node, argument.node.name.node
+                            ));
+                        }
+                    }
+                }
+            }
+            TypeKind::Interface(interface) => {
+                for field in &interface.fields {
+                    items += 1;
+                    if !described(&field.node.description) {
+                        missing.push(format!("{name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            TypeKind::InputObject(input) => {
+                for field in &input.fields {
+                    items += 1;
+                    if !described(&field.node.description) {
+                        missing.push(format!("{name}.{}", field.node.name.node));
+                    }
+                }
+            }
+            TypeKind::Enum(e) => {
+                for value in &e.values {
+                    items += 1;
+                    if !described(&value.node.description) {
+                        missing.push(format!("{name}.{}", value.node.value.node));
+                    }
+                }
+            }
+            TypeKind::Scalar | TypeKind::Union(_) => {}
+        }
+    }
+
+    // Then each has a description, and none was skipped by the walk
+    assert!(items > 400, "the walk read only {items} items");
+    assert!(
+        missing.is_empty(),
+        "{} schema items have no description: {}",
+        missing.len(),
+        missing.join(", ")
+    );
+    // async-graphql's own wording for DateTime names its Rust type; ours
+    // says what the value is.
+    assert!(
+        !sdl.contains("DateTime<Utc>"),
+        "DateTime keeps the library's description"
+    );
+}

@@ -405,7 +405,7 @@ impl Walk<'_> {
             return None;
         };
         let day = |key: &str| match period.get(key) {
-            Some(Value::String(s)) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
+            Some(Value::String(s)) => crate::model::day::parse_date(s),
             _ => None,
         };
         let days = (day("to")? - day("from")?).num_days().max(0) as u64 + 1;

@@ -2,22 +2,19 @@
 //! literal values, thousands of rows per statement.
 //!
 //! Only for values this program generated itself (numbers, dates and names
-//! from the shipped map file); strings are quoted by [`quote`]. User input
+//! from the shipped map file), rendered by [`crate::store::sql`]. User input
 //! never goes through here: it goes through sea-orm with bound parameters.
-
-use std::fmt::Write;
 
 use indicatif::ProgressBar;
 use sea_orm::{ConnectionTrait, DbErr};
 
+use crate::model::values::Flows;
+use crate::store::sql::number_or_null;
+use crate::store::sql::row;
+
 /// Rows per statement: well under SQLite's and PostgreSQL's limits, large
 /// enough that statement overhead does not dominate.
 const ROWS_PER_STATEMENT: usize = 2_000;
-
-/// A SQL string literal: single quotes doubled.
-pub fn quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
 
 /// Inserts `rows` (each already rendered as `(v1, v2, …)`) into `table`.
 pub async fn insert<C: ConnectionTrait>(
@@ -71,54 +68,30 @@ pub const REPORT_COLUMNS: &[&str] = &[
 ];
 
 /// A generated report: submitted, version 1, stamped at 17:00 in Vietnam
-/// on its day. `flows` are applications, cards, accounts and home visits.
+/// on its day.
 pub fn report_row(
     unit_id: i64,
     day: chrono::NaiveDate,
     campaign: Option<i64>,
     team: Option<i64>,
-    flows: [i64; 4],
+    flows: Flows,
 ) -> String {
     let d = day.format("%Y-%m-%d").to_string();
     let stamp = format!("'{d}T10:00:00+00:00'");
-    let id_or_null = |v: Option<i64>| v.map_or_else(|| "NULL".to_owned(), |v| v.to_string());
     row(&[
         &unit_id,
         &format!("'{d}'"),
-        &id_or_null(campaign),
-        &id_or_null(team),
+        &number_or_null(campaign),
+        &number_or_null(team),
         &campaign.unwrap_or(0),
         &team.unwrap_or(0),
-        &flows[0],
-        &flows[1],
-        &flows[2],
-        &flows[3],
+        &flows.applications_collected,
+        &flows.cards_issued,
+        &flows.accounts_activated,
+        &flows.home_visits,
         &"'submitted'",
         &1,
         &stamp,
         &stamp,
     ])
-}
-
-/// Renders a row from already-formatted SQL values.
-pub fn row(values: &[&dyn std::fmt::Display]) -> String {
-    let mut out = String::with_capacity(96);
-    out.push('(');
-    for (i, value) in values.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{value}");
-    }
-    out.push(')');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quotes_and_renders() {
-        assert_eq!(super::quote("B'Lao"), "'B''Lao'");
-        assert_eq!(super::row(&[&1, &"'a'", &"NULL"]), "(1,'a',NULL)");
-    }
 }

@@ -14,6 +14,8 @@ use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Transactio
 use super::bulk;
 use super::rng::Rng;
 use super::units::{self, MapUnit};
+use crate::model::values::Flows;
+use crate::store::sql;
 
 /// What `tiendo generate` wrote.
 #[derive(Debug, Clone, Copy)]
@@ -95,7 +97,7 @@ pub async fn generate(
     };
     let txn = db.begin().await?;
     units::insert(&txn, &map, &bar).await?;
-    let q = bulk::quote;
+    let q = sql::quote;
     let first_text = q(&first.format("%Y-%m-%d").to_string());
     let populations = q(units::MAP_2023_VALID_FROM);
     bulk::insert(
@@ -114,7 +116,7 @@ pub async fn generate(
                     c.accounts_opening,
                 ),
             ]
-            .map(|(metric, from, value)| bulk::row(&[&c.id, &q(metric), from, &"NULL", &value]))
+            .map(|(metric, from, value)| sql::row(&[&c.id, &q(metric), from, &"NULL", &value]))
         }),
         &bar,
     )
@@ -132,7 +134,18 @@ pub async fn generate(
             let accounts = (c.accounts_rate * rhythm * r.range(0.5, 1.5)).round() as i64;
             let applications = (cards as f64 * r.range(0.95, 1.3)).round() as i64 + r.int(0, 2);
             let visits = (cards as f64 * r.range(0.01, 0.05)).round() as i64;
-            bulk::report_row(c.id, d, None, None, [applications, cards, accounts, visits])
+            bulk::report_row(
+                c.id,
+                d,
+                None,
+                None,
+                Flows {
+                    applications_collected: applications,
+                    cards_issued: cards,
+                    accounts_activated: accounts,
+                    home_visits: visits,
+                },
+            )
         })
     });
     bulk::insert(&txn, "reports", bulk::REPORT_COLUMNS, rows, &bar).await?;

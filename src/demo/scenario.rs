@@ -29,6 +29,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use super::bulk;
 use super::rng::Rng;
 use super::units::MapUnit;
+use crate::model::values::Flows;
+use crate::store::sql;
 
 /// The seed of every random stream in the demo.
 const SEED: u64 = 0x7165_6E64_6F06;
@@ -1124,7 +1126,7 @@ impl Scenario {
 
     /// Writes the scenario (in the caller's transaction).
     pub async fn insert<C: ConnectionTrait>(&self, db: &C, bar: &ProgressBar) -> Result<(), DbErr> {
-        let q = bulk::quote;
+        let q = sql::quote;
         let date = |d: NaiveDate| q(&d.format("%Y-%m-%d").to_string());
         let opt = |v: Option<String>| v.unwrap_or_else(|| "NULL".to_owned());
         bulk::insert(
@@ -1141,7 +1143,7 @@ impl Scenario {
                 "parent_id",
             ],
             self.campaigns.iter().map(|c| {
-                bulk::row(&[
+                sql::row(&[
                     &c.id,
                     &q(&c.name),
                     &q(&c.description),
@@ -1161,7 +1163,7 @@ impl Scenario {
             &["campaign_id", "metric", "target_value", "due_on"],
             self.targets
                 .iter()
-                .map(|t| bulk::row(&[&t.campaign_id, &q(t.metric), &t.value, &date(t.due_on)])),
+                .map(|t| sql::row(&[&t.campaign_id, &q(t.metric), &t.value, &date(t.due_on)])),
             bar,
         )
         .await?;
@@ -1180,7 +1182,7 @@ impl Scenario {
                 "active_from",
             ],
             self.teams.iter().map(|t| {
-                bulk::row(&[
+                sql::row(&[
                     &t.id,
                     &q(&t.name),
                     &q(t.kind),
@@ -1201,7 +1203,7 @@ impl Scenario {
             &["team_id", "unit_id"],
             self.teams
                 .iter()
-                .flat_map(|t| t.serves.iter().map(move |u| bulk::row(&[&t.id, u]))),
+                .flat_map(|t| t.serves.iter().map(move |u| sql::row(&[&t.id, u]))),
             bar,
         )
         .await?;
@@ -1220,7 +1222,7 @@ impl Scenario {
             "stock_values",
             &["unit_id", "metric", "valid_from", "valid_to", "value"],
             self.stocks.iter().map(|st| {
-                bulk::row(&[
+                sql::row(&[
                     &st.unit_id,
                     &q(st.metric),
                     &date(st.valid_from),
@@ -1241,7 +1243,13 @@ impl Scenario {
                     r.day,
                     r.campaign_id.map(i64::from),
                     r.team_id.map(i64::from),
-                    [r.applications, r.cards, r.accounts, r.visits].map(i64::from),
+                    Flows {
+                        applications_collected: r.applications,
+                        cards_issued: r.cards,
+                        accounts_activated: r.accounts,
+                        home_visits: r.visits,
+                    }
+                    .map(i64::from),
                 )
             }),
             bar,

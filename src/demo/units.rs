@@ -9,6 +9,7 @@ use indicatif::ProgressBar;
 use sea_orm::{ConnectionTrait, DbErr};
 
 use super::bulk;
+use crate::store::sql;
 use crate::text::fold;
 
 /// The shipped map file, compiled into the binary so the server never reads
@@ -88,21 +89,21 @@ pub async fn insert<C: ConnectionTrait>(
     units: &[MapUnit],
     bar: &ProgressBar,
 ) -> Result<(), DbErr> {
-    let valid_from = bulk::quote(MAP_2023_VALID_FROM);
+    let valid_from = sql::quote(MAP_2023_VALID_FROM);
     let rows = units.iter().map(|u| {
         let parent = u
             .parent_id
             .map_or_else(|| "NULL".to_owned(), |p| p.to_string());
-        bulk::row(&[
+        sql::row(&[
             &u.id,
-            &bulk::quote(u.level.as_str()),
-            &bulk::quote(&u.code),
-            &bulk::quote(&u.name),
-            &bulk::quote(&u.short_name),
-            &bulk::quote(&u.division_type),
-            &bulk::quote(&fold(&u.name)),
+            &sql::quote(u.level.as_str()),
+            &sql::quote(&u.code),
+            &sql::quote(&u.name),
+            &sql::quote(&u.short_name),
+            &sql::quote(&u.division_type),
+            &sql::quote(&fold(&u.name)),
             &parent,
-            &bulk::quote(&u.path),
+            &sql::quote(&u.path),
             &u.depth,
             &valid_from,
             &"NULL",

@@ -10,29 +10,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::build::{StockInput, first_complete_from, own_stock_steps};
-use super::days::Day;
+use crate::model::change::Change;
+
+use super::build::{first_complete_from, own_stock_steps};
 use super::snapshot::*;
-
-/// How one report's flows changed: its new values minus its old ones (the
-/// new values for a new report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlowDelta {
-    pub unit_id: i64,
-    pub day: Day,
-    pub campaign_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub values: [i64; FLOWS],
-}
-
-/// Everything one data version changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Change {
-    /// Reports created or corrected.
-    pub flows: Vec<FlowDelta>,
-    /// Units whose stock rows changed.
-    pub stock_units: Vec<i64>,
-}
+use crate::model::day::Day;
+use crate::model::rows::StockInput;
 
 /// Why a change cannot be applied in place (the caller rebuilds instead).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +88,7 @@ impl Snapshot {
             while let Some(u) = at {
                 add(
                     subtree.entry(u).or_default().entry(delta.day).or_default(),
-                    &delta.values,
+                    &delta.values.to_array(),
                 );
                 if let Some(c) = delta.campaign_id {
                     add(
@@ -114,7 +97,7 @@ impl Snapshot {
                             .or_default()
                             .entry(delta.day)
                             .or_default(),
-                        &delta.values,
+                        &delta.values.to_array(),
                     );
                 }
                 touch(u, delta.day);
@@ -123,7 +106,7 @@ impl Snapshot {
             if let Some(t) = delta.team_id {
                 add(
                     team.entry(t).or_default().entry(delta.day).or_default(),
-                    &delta.values,
+                    &delta.values.to_array(),
                 );
             }
         }

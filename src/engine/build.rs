@@ -3,42 +3,12 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use crate::model::rows::{ReportInput, StockInput, UnitInput};
 use entity::stock_value::StockMetric;
-use entity::unit::UnitLevel;
 
-use super::days::Day;
 use super::metrics::Indicator;
 use super::snapshot::*;
-
-/// A unit as the engine needs it.
-#[derive(Debug, Clone)]
-pub struct UnitInput {
-    pub id: i64,
-    pub level: UnitLevel,
-    pub code: String,
-    pub parent_id: Option<i64>,
-}
-
-/// A stock value as the engine needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct StockInput {
-    pub unit_id: i64,
-    pub metric: StockMetric,
-    pub valid_from: Day,
-    pub value: i64,
-}
-
-/// A report as the engine needs it.
-#[derive(Debug, Clone, Copy)]
-pub struct ReportInput {
-    pub unit_id: i64,
-    pub day: Day,
-    pub campaign_id: Option<i32>,
-    pub team_id: Option<i32>,
-    /// One day's values of one unit fit 32 bits (millions of these are held
-    /// while a snapshot is built, so they are kept small).
-    pub flows: [i32; FLOWS],
-}
+use crate::model::day::Day;
 
 fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
     for m in 0..FLOWS {
@@ -126,7 +96,7 @@ impl Builder {
         let Some(idx) = self.s.index_of(r.unit_id) else {
             return;
         };
-        let flows = r.flows.map(i64::from);
+        let flows = r.flows.map(i64::from).to_array();
         let own = &mut self.own[idx as usize];
         match own.last_day() {
             Some(last) if last == r.day => own.add_to_last(&flows),

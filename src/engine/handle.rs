@@ -285,6 +285,7 @@ async fn listen(db: &DatabaseConnection) -> Option<sea_orm::sqlx::postgres::PgLi
 /// allocator's (mimalloc, which would otherwise return it over the first
 /// seconds of load) and the C library's (SQLite's page cache, and the
 /// arenas of the worker threads that decoded rows).
+#[allow(unsafe_code)]
 fn release_freed_memory() {
     // SAFETY: mi_collect only returns free pages of the allocator's heaps
     // and segments; it has no preconditions.

@@ -5,6 +5,8 @@
 //! period (last known value) and summed up the hierarchy. Indicators are
 //! ratios of the two.
 
+use crate::model::values::Flows;
+
 /// How a metric aggregates over time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MetricKind {
@@ -186,6 +188,29 @@ impl Metric {
             .iter()
             .find(|info| info.metric == self)
             .unwrap_or(&METRICS[0])
+    }
+
+    /// The value of a flow metric among a report's flows (`None` for a
+    /// stock or a cumulative total).
+    pub fn of_flows(self, flows: &Flows) -> Option<i64> {
+        match self {
+            Metric::ApplicationsCollected => Some(flows.applications_collected),
+            Metric::CardsIssued => Some(flows.cards_issued),
+            Metric::AccountsActivated => Some(flows.accounts_activated),
+            Metric::HomeVisits => Some(flows.home_visits),
+            _ => None,
+        }
+    }
+
+    /// The flow whose run rate moves this metric: the flow itself, or the
+    /// flow a cumulative total adds up.
+    pub fn driving_flow(self) -> Option<Metric> {
+        match self {
+            Metric::CardsIssuedTotal => Some(Metric::CardsIssued),
+            Metric::AccountsActivatedTotal => Some(Metric::AccountsActivated),
+            flow if flow.of_flows(&Flows::default()).is_some() => Some(flow),
+            _ => None,
+        }
     }
 
     /// Parses an API code such as `CARDS_ISSUED`.

@@ -12,7 +12,6 @@
 
 pub mod apply;
 pub mod build;
-pub mod days;
 pub mod directory;
 pub mod fence;
 pub mod handle;
@@ -23,7 +22,6 @@ pub mod ranks;
 pub mod snapshot;
 pub mod targets;
 
-pub use days::Day;
 pub use handle::Engine;
 pub use period::{Granularity, Period};
 pub use snapshot::Snapshot;

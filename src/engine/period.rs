@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::days::{Day, date, day};
+use crate::model::day::{Day, date, day};
 
 /// The longest period accepted: ten years.
 pub const MAX_PERIOD_DAYS: i32 = 3_653;

@@ -5,16 +5,17 @@ use std::cmp::Ordering;
 
 use entity::unit::UnitLevel;
 
-use super::days::Day;
 use super::metrics::{Indicator, Metric, MetricKind};
 use super::period::Period;
 use super::snapshot::*;
+use crate::model::day::Day;
+use crate::model::values::Flows;
 
 /// Every number of a unit's subtree over a period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rollup {
     /// Flows summed over the period and the subtree.
-    pub flows: [i64; FLOWS],
+    pub flows: Flows,
     /// Stocks as of the period's last day.
     pub eligible: i64,
     pub present: i64,
@@ -46,10 +47,10 @@ impl Rollup {
     /// The value of a metric.
     pub fn metric(&self, metric: Metric) -> i64 {
         match metric {
-            Metric::ApplicationsCollected => self.flows[APPLICATIONS],
-            Metric::CardsIssued => self.flows[CARDS],
-            Metric::AccountsActivated => self.flows[ACCOUNTS],
-            Metric::HomeVisits => self.flows[VISITS],
+            Metric::ApplicationsCollected => self.flows.applications_collected,
+            Metric::CardsIssued => self.flows.cards_issued,
+            Metric::AccountsActivated => self.flows.accounts_activated,
+            Metric::HomeVisits => self.flows.home_visits,
             Metric::CardsIssuedTotal => self.cards_total,
             Metric::AccountsActivatedTotal => self.accounts_total,
             Metric::EligiblePopulation => self.eligible,
@@ -108,15 +109,15 @@ pub struct Ranked {
 impl Snapshot {
     /// The subtree flows of a unit over a period, all reports or only those
     /// attributed to `campaign`.
-    pub fn flows(&self, u: u32, period: Period, campaign: Option<i64>) -> [i64; FLOWS] {
-        match campaign {
+    pub fn flows(&self, u: u32, period: Period, campaign: Option<i64>) -> Flows {
+        Flows::from_array(match campaign {
             None => self.flows[u as usize].sum(period),
             Some(c) => self
                 .campaign_flows
                 .get(&c)
                 .and_then(|per_unit| per_unit.get(&u))
                 .map_or([0; FLOWS], |series| series.sum(period)),
-        }
+        })
     }
 
     /// The stocks and cumulative totals of a unit's subtree as of `d`.
@@ -319,10 +320,12 @@ impl Snapshot {
     }
 
     /// The flows of the reports attributed to a team over a period.
-    pub fn team_flows(&self, team: i64, period: Period) -> [i64; FLOWS] {
-        self.team_flows
-            .get(&team)
-            .map_or([0; FLOWS], |series| series.sum(period))
+    pub fn team_flows(&self, team: i64, period: Period) -> Flows {
+        Flows::from_array(
+            self.team_flows
+                .get(&team)
+                .map_or([0; FLOWS], |series| series.sum(period)),
+        )
     }
 
     /// The dense index of a unit's id, for callers holding ids.

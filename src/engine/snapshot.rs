@@ -5,27 +5,25 @@ use std::sync::Arc;
 
 use entity::unit::UnitLevel;
 
-use super::days::Day;
 use super::metrics::Indicator;
 use super::period::Period;
+use crate::model::day::Day;
 
 /// Flow metrics, in this order in every array: applications collected,
 /// cards issued, accounts activated, home visits.
-pub const FLOWS: usize = 4;
-pub const APPLICATIONS: usize = 0;
-pub const CARDS: usize = 1;
-pub const ACCOUNTS: usize = 2;
-pub const VISITS: usize = 3;
+pub(super) const FLOWS: usize = 4;
+pub(super) const CARDS: usize = 1;
+pub(super) const ACCOUNTS: usize = 2;
 
 /// Stock step functions, in this order: eligible population, present
 /// population, accounts eligible, and the two *adjustments* that turn flow
 /// prefix sums into cumulative totals (see [`StockSeries`]).
-pub const STOCKS: usize = 5;
-pub const ELIGIBLE: usize = 0;
-pub const PRESENT: usize = 1;
-pub const ACCOUNTS_ELIGIBLE: usize = 2;
-pub const CARDS_ADJUSTMENT: usize = 3;
-pub const ACCOUNTS_ADJUSTMENT: usize = 4;
+pub(super) const STOCKS: usize = 5;
+pub(super) const ELIGIBLE: usize = 0;
+pub(super) const PRESENT: usize = 1;
+pub(super) const ACCOUNTS_ELIGIBLE: usize = 2;
+pub(super) const CARDS_ADJUSTMENT: usize = 3;
+pub(super) const ACCOUNTS_ADJUSTMENT: usize = 4;
 
 /// One unit of the tree.
 #[derive(Debug, Clone)]

@@ -1,9 +1,9 @@
 //! Progress of campaign targets: achieved, projected day, on track.
 
-use super::days::Day;
 use super::metrics::{Metric, MetricKind};
 use super::period::Period;
-use super::snapshot::{ACCOUNTS, CARDS, Snapshot};
+use super::snapshot::Snapshot;
+use crate::model::day::Day;
 
 /// Days of the run rate behind a projection.
 pub const RUN_RATE_DAYS: i32 = 14;
@@ -66,19 +66,12 @@ pub fn progress(
         Some(lo)
     } else {
         // Run rate of the flow behind the metric over the last 14 days.
-        let daily_flow = match metric {
-            Metric::CardsIssuedTotal | Metric::CardsIssued => Some(CARDS),
-            Metric::AccountsActivatedTotal | Metric::AccountsActivated => Some(ACCOUNTS),
-            Metric::ApplicationsCollected => Some(0),
-            Metric::HomeVisits => Some(3),
-            _ => None,
-        };
-        daily_flow.and_then(|m| {
+        metric.driving_flow().and_then(|flow| {
             let window = Period {
                 from: as_of - RUN_RATE_DAYS + 1,
                 to: as_of,
             };
-            let recent = s.flows(scope, window, None)[m];
+            let recent = flow.of_flows(&s.flows(scope, window, None))?;
             if recent <= 0 {
                 return None;
             }

@@ -8,12 +8,14 @@ use entity::stock_value::StockMetric;
 use entity::unit::UnitLevel;
 use proptest::prelude::*;
 
-use super::apply::{Change, FlowDelta};
-use super::build::{ReportInput, StockInput, UnitInput, build};
+use super::build::build;
 use super::metrics::Indicator;
 use super::period::{Granularity, Period, buckets};
 use super::query::Measure;
 use super::ranks::{Group, RankingKey};
+use crate::model::change::{Change, FlowDelta};
+use crate::model::rows::{ReportInput, StockInput, UnitInput};
+use crate::model::values::Flows;
 
 /// A random world: a tree, reports on its units, stocks on its leaves.
 #[derive(Debug, Clone)]
@@ -94,8 +96,10 @@ fn world() -> impl Strategy<Value = World> {
                     day: rng.int(0, 60) as i32,
                     campaign_id: (rng.int(0, 2) == 0).then_some(7),
                     team_id: (rng.int(0, 3) == 0).then_some(3),
-                    flows: [rng.int(0, 9), rng.int(0, 9), rng.int(0, 9), rng.int(0, 3)]
-                        .map(|v| v as i32),
+                    flows: Flows::from_array(
+                        [rng.int(0, 9), rng.int(0, 9), rng.int(0, 9), rng.int(0, 3)]
+                            .map(|v| v as i32),
+                    ),
                 });
             }
         }
@@ -144,7 +148,7 @@ impl<'a> Brute<'a> {
                 && (campaign.is_none() || r.campaign_id.map(i64::from) == campaign)
             {
                 for m in 0..4 {
-                    out[m] += i64::from(r.flows[m]);
+                    out[m] += i64::from(r.flows.to_array()[m]);
                 }
             }
         }
@@ -184,7 +188,7 @@ impl<'a> Brute<'a> {
                     .reports
                     .iter()
                     .filter(|r| r.unit_id == u.id && r.day >= since && r.day <= d)
-                    .map(|r| i64::from(r.flows[flow]))
+                    .map(|r| i64::from(r.flows.to_array()[flow]))
                     .sum();
                 out[k] += opening.map_or(0, |s| s.value) + flows;
             }
@@ -204,18 +208,18 @@ proptest! {
         for u in &w.units {
             let idx = s.index_of(u.id).expect("indexed");
             let r = s.rollup(idx, period, None);
-            prop_assert_eq!(r.flows, brute.flows(u.id, period, None));
+            prop_assert_eq!(r.flows.to_array(), brute.flows(u.id, period, None));
             let st = brute.stocks(u.id, period.to);
             prop_assert_eq!([r.eligible, r.present, r.accounts_eligible, r.cards_total, r.accounts_total], st);
-            prop_assert_eq!(s.rollup(idx, period, Some(7)).flows, brute.flows(u.id, period, Some(7)));
+            prop_assert_eq!(s.rollup(idx, period, Some(7)).flows.to_array(), brute.flows(u.id, period, Some(7)));
             // Series buckets add up to the period.
             let weekly = buckets(period, Granularity::Week);
             let mut sum = [0i64; 4];
             for b in &weekly {
                 let f = s.rollup(idx, *b, None).flows;
-                for m in 0..4 { sum[m] += f[m]; }
+                for m in 0..4 { sum[m] += f.to_array()[m]; }
             }
-            prop_assert_eq!(sum, r.flows);
+            prop_assert_eq!(sum, r.flows.to_array());
         }
         // Ranks: competition ranking of coverage among each level.
         for level in LEVELS {
@@ -280,11 +284,12 @@ proptest! {
         let mut deltas: Vec<FlowDelta> = Vec::new();
         for (i, r) in before.iter_mut().enumerate().take(corrections) {
             let old = r.flows;
-            r.flows = [old[0] + 3, old[1] + 1 + i as i32, 0, old[3]];
+            let o = old.to_array();
+            r.flows = Flows::from_array([o[0] + 3, o[1] + 1 + i as i32, 0, o[3]]);
             deltas.push(FlowDelta {
                 unit_id: r.unit_id, day: r.day,
                 campaign_id: r.campaign_id.map(i64::from), team_id: r.team_id.map(i64::from),
-                values: [0, 1, 2, 3].map(|m| i64::from(old[m]) - i64::from(r.flows[m])),
+                values: old.map(i64::from) - r.flows.map(i64::from),
             });
         }
         deltas.extend(new_reports.iter().map(|r| FlowDelta {

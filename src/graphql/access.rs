@@ -11,9 +11,11 @@ use crate::access::{Role, documents};
 use crate::error::AppError;
 use crate::store;
 
-/// The caller of this request, as its API key (or its absence) makes it.
+/// The GraphQL type `Viewer`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 pub struct Viewer;
 
+/// The caller of this request, as its API key (or its absence) makes it.
 #[Object]
 impl Viewer {
     /// The key's name (`anonymous` without a key).

@@ -55,7 +55,7 @@ pub type TiendoSchema = Schema<Query, Mutation, EmptySubscription>;
 /// [`crate::access::guard`]): the schema has no extension, so fields
 /// resolve on async-graphql's plain path.
 pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    described()
         .data(db)
         .data(limits.clone())
         .limit_depth(limits.max_depth)
@@ -99,7 +99,46 @@ pub fn guard(
 /// The SDL of the schema, as `tiendo export-schema` prints it and
 /// `schema.graphql` holds it.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .finish()
-        .sdl()
+    described().finish().sdl()
 }
+
+/// The schema with descriptions for the types async-graphql generates (the
+/// Relay connections) or brings (`DateTime`), which have no doc comment of
+/// ours to read.
+fn described() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
+    use connection::Conn;
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            "An instant in time, written in RFC 3339 with its offset, always UTC \
+             (`2023-04-15T10:00:00Z`; 17:00 in Vietnam).",
+        )
+        .override_output_type_description::<Conn<unit::Unit>>(CONNECTION_OF_UNITS)
+        .override_output_type_description::<Conn<campaign::Campaign>>(
+            "A page of campaigns (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<team::Team>>(
+            "A page of teams (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<report::Report>>(
+            "A page of daily reports (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<report::ReportChange>>(
+            "A page of a report's changes, newest first (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<ranking::RankingEntry>>(
+            "A page of a ranking, in rank order (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<ranking::CompletionEntry>>(
+            "A page of units in the order they first completed (a Relay connection).",
+        )
+        .override_output_type_description::<Conn<access::AuditEntry>>(
+            "A page of the audit log, newest first (a Relay connection).",
+        )
+}
+
+/// How every connection reads, said once on the commonest one.
+const CONNECTION_OF_UNITS: &str = "A page of units (a Relay connection). Every connection \
+    of this API reads the same way: `edges` (each with a `cursor` and its \
+    `node`) or `nodes`, `pageInfo` to ask for the next page with `after: \
+    endCursor`, and `totalCount` (counted only when asked). Cursors are \
+    opaque and stay valid while rows are added.";

@@ -23,7 +23,9 @@ use futures_util::TryStreamExt;
 use sea_orm::sqlx;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
-use super::validate::{Directory, ReportRow, RowError, StockRow, ValidStock, codes, duplicate};
+use super::validate::{Directory, duplicate};
+use crate::model::rows::{ReportRow, RowError, StockRow, ValidStock, codes};
+use crate::model::values::{Flows, Stocks};
 use crate::store::import::ImportReport;
 
 /// The header every file starts with.
@@ -175,7 +177,7 @@ pub fn check(
                 format!("{:?} is not a level (COMMUNE, DISTRICT, …)", fields[1]),
             ));
         }
-        let day = NaiveDate::parse_from_str(fields[3], "%Y-%m-%d").ok();
+        let day = crate::model::day::parse_date(fields[3]);
         if day.is_none() {
             errors.push(bad(
                 line,
@@ -221,7 +223,7 @@ pub fn check(
                     level: unit_level,
                     code: fields[2].to_owned(),
                     day,
-                    values,
+                    values: Flows::from_array(values),
                     campaign_id,
                     team_id,
                     reason: None,
@@ -276,7 +278,7 @@ pub fn check(
                     level: unit_level,
                     code: fields[2].to_owned(),
                     from: day,
-                    values,
+                    values: Stocks::from_array(values),
                 };
                 match directory.check_stocks(std::slice::from_ref(&row), |_| line) {
                     Ok(mut valid) => checked.stocks.append(&mut valid),

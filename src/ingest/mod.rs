@@ -9,4 +9,4 @@ pub mod csv;
 pub mod submit;
 pub mod validate;
 
-pub use validate::{Directory, ReportRow, RowError, StockRow, ValidReport, ValidStock};
+pub use validate::Directory;

@@ -10,11 +10,12 @@ use std::time::Duration;
 use entity::report;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use super::validate::{Directory, ReportRow, StockRow};
+use super::validate::Directory;
 use crate::access::Scope;
 use crate::engine::Engine;
-use crate::engine::days::today;
 use crate::error::{AppError, AppResult};
+use crate::model::day::today;
+use crate::model::rows::{ReportRow, StockRow};
 use crate::store::reports::{self, Correction, Refused, Submitted, WriteResult};
 use crate::store::stocks;
 
@@ -161,12 +162,12 @@ impl Writer {
         let directory = self.directory().await?;
         self.check_report_scope(&directory, correction.report_id)
             .await?;
-        for (m, value) in correction.values.iter().enumerate() {
+        for (field, value) in correction.values.named() {
             if let Some(v) = value {
-                let row = directory.check_value_alone(*v);
+                let row = directory.check_value_alone(v);
                 if let Some((code, message)) = row {
                     return Err(AppError::bad_input(
-                        format!("values.{}", super::validate::FLOW_FIELDS[m]),
+                        format!("values.{field}"),
                         format!("{message} ({code})"),
                     ));
                 }

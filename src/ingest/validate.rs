@@ -13,118 +13,8 @@ use entity::{campaign, team, team_unit};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use crate::engine::Snapshot;
-use crate::engine::days::{Day, day};
-
-/// The stable codes of row errors (`extensions.rows[].code`).
-pub mod codes {
-    /// No unit has this level and code.
-    pub const UNKNOWN_UNIT: &str = "UNKNOWN_UNIT";
-    /// The unit has units below it: reports and stocks are entered at the
-    /// reporting level (communes, and districts without communes).
-    pub const NOT_REPORTING_UNIT: &str = "NOT_REPORTING_UNIT";
-    /// A value below zero.
-    pub const NEGATIVE_VALUE: &str = "NEGATIVE_VALUE";
-    /// A value above the sanity ceiling (`--max-report-value`).
-    pub const VALUE_TOO_LARGE: &str = "VALUE_TOO_LARGE";
-    /// A day after today (Vietnam time).
-    pub const FUTURE_DAY: &str = "FUTURE_DAY";
-    /// No campaign has this ID.
-    pub const UNKNOWN_CAMPAIGN: &str = "UNKNOWN_CAMPAIGN";
-    /// The day is outside the named campaign's start and end.
-    pub const OUTSIDE_CAMPAIGN: &str = "OUTSIDE_CAMPAIGN";
-    /// The unit is outside the named campaign's scope.
-    pub const UNIT_OUTSIDE_CAMPAIGN: &str = "UNIT_OUTSIDE_CAMPAIGN";
-    /// No team has this ID.
-    pub const UNKNOWN_TEAM: &str = "UNKNOWN_TEAM";
-    /// The team neither belongs to nor serves a unit above (or equal to) the
-    /// reporting unit.
-    pub const TEAM_OUTSIDE_UNIT: &str = "TEAM_OUTSIDE_UNIT";
-    /// The same (unit, day, campaign, team) appears twice in one batch.
-    pub const DUPLICATE_ROW: &str = "DUPLICATE_ROW";
-    /// An ID that is not of the expected kind or not an ID at all.
-    pub const MALFORMED_ID: &str = "MALFORMED_ID";
-    /// Changing a verified report needs a reason.
-    pub const REASON_REQUIRED: &str = "REASON_REQUIRED";
-    /// A value that is not a number, a date that is not a date, a missing
-    /// column (files only).
-    pub const MALFORMED_VALUE: &str = "MALFORMED_VALUE";
-}
-
-/// What is wrong with one row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    /// Position of the row: 0-based index in a GraphQL batch, 1-based line
-    /// in a file.
-    pub row: usize,
-    /// The field at fault, as the caller named it (`cardsIssued`, `day`).
-    pub field: String,
-    /// One of [`codes`].
-    pub code: &'static str,
-    /// What is wrong, in words.
-    pub message: String,
-}
-
-/// A submitted report, as the caller named things.
-#[derive(Debug, Clone)]
-pub struct ReportRow {
-    pub level: UnitLevel,
-    pub code: String,
-    pub day: NaiveDate,
-    /// Applications collected, cards issued, accounts activated, home visits.
-    pub values: [i64; 4],
-    pub campaign_id: Option<i64>,
-    pub team_id: Option<i64>,
-    /// Why the values change, when they change a verified report.
-    pub reason: Option<String>,
-}
-
-/// A report that passed every check, resolved to ids.
-#[derive(Debug, Clone)]
-pub struct ValidReport {
-    pub unit_id: i64,
-    pub day: NaiveDate,
-    pub values: [i64; 4],
-    pub campaign_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub reason: Option<String>,
-}
-
-/// Submitted stock values of one unit from one day on.
-#[derive(Debug, Clone)]
-pub struct StockRow {
-    pub level: UnitLevel,
-    pub code: String,
-    pub from: NaiveDate,
-    /// Eligible population, present population, accounts eligible, cards
-    /// issued opening balance, accounts activated opening balance; `None`
-    /// leaves a stock as it is.
-    pub values: [Option<i64>; 5],
-}
-
-/// Stock values that passed every check.
-#[derive(Debug, Clone)]
-pub struct ValidStock {
-    pub unit_id: i64,
-    pub from: NaiveDate,
-    pub values: [Option<i64>; 5],
-}
-
-/// The names of the four flow values, as GraphQL fields.
-pub const FLOW_FIELDS: [&str; 4] = [
-    "applicationsCollected",
-    "cardsIssued",
-    "accountsActivated",
-    "homeVisits",
-];
-
-/// The names of the five stock values, as GraphQL fields.
-pub const STOCK_FIELDS: [&str; 5] = [
-    "eligiblePopulation",
-    "presentPopulation",
-    "accountsEligible",
-    "cardsIssuedOpening",
-    "accountsActivatedOpening",
-];
+use crate::model::day::{Day, day};
+use crate::model::rows::{ReportRow, RowError, StockRow, ValidReport, ValidStock, codes};
 
 struct CampaignRule {
     starts: Day,
@@ -315,8 +205,8 @@ impl Directory {
         let before = errors.len();
         let unit = self.reporting_unit(row, r.level, &r.code, errors);
         self.check_day(row, "day", r.day, errors);
-        for (m, value) in r.values.iter().enumerate() {
-            self.check_value(row, FLOW_FIELDS[m], *value, errors);
+        for (field, value) in r.values.named() {
+            self.check_value(row, field, value, errors);
         }
         if let Some(c) = r.campaign_id {
             match self.campaigns.get(&c) {
@@ -398,12 +288,12 @@ impl Directory {
             let before = errors.len();
             let unit = self.reporting_unit(row, r.level, &r.code, &mut errors);
             self.check_day(row, "from", r.from, &mut errors);
-            for (k, value) in r.values.iter().enumerate() {
+            for (field, value) in r.values.named() {
                 if let Some(v) = value {
-                    if *v < 0 {
+                    if v < 0 {
                         errors.push(RowError {
                             row,
-                            field: STOCK_FIELDS[k].into(),
+                            field: field.into(),
                             code: codes::NEGATIVE_VALUE,
                             message: format!("{v} is negative"),
                         });

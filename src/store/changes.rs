@@ -11,12 +11,13 @@
 use chrono::Utc;
 use entity::data_change;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, Statement, TransactionTrait,
 };
 
-use crate::engine::apply::{Change, FlowDelta};
-use crate::engine::days::Day;
+use crate::model::change::{Change, FlowDelta};
+use crate::model::day::Day;
+use crate::model::values::Flows;
 
 /// A change with more report deltas than this is logged as "rebuild":
 /// replaying millions of deltas is slower than reading the tables again.
@@ -135,17 +136,82 @@ pub async fn hold_writes(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(txn)
 }
 
+/// A transaction the data-version protocol runs in: sea-orm's, or the
+/// bulk import's own on sqlx (which `COPY` needs). The protocol's
+/// statements are written once ([`take_version`], [`log`]) and run through
+/// this.
+pub(crate) trait VersionedTxn {
+    /// The dialect.
+    fn backend(&self) -> DbBackend;
+    /// Runs one statement.
+    async fn run(&mut self, sql: &str) -> Result<(), DbErr>;
+    /// Runs one statement that returns one number.
+    async fn number(&mut self, sql: &str) -> Result<Option<i64>, DbErr>;
+}
+
+impl VersionedTxn for &DatabaseTransaction {
+    fn backend(&self) -> DbBackend {
+        self.get_database_backend()
+    }
+
+    async fn run(&mut self, sql: &str) -> Result<(), DbErr> {
+        self.execute_unprepared(sql).await.map(|_| ())
+    }
+
+    async fn number(&mut self, sql: &str) -> Result<Option<i64>, DbErr> {
+        let backend = self.get_database_backend();
+        match self
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await?
+        {
+            Some(row) => row.try_get_by_index::<i64>(0).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Takes the next data version: the first statement of every write
+/// transaction. Its row lock queues writers (see the module docs).
+pub(crate) async fn take_version(txn: &mut impl VersionedTxn) -> Result<i64, DbErr> {
+    txn.number("UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version")
+        .await?
+        .ok_or_else(|| DbErr::Custom("the data_version row is missing".into()))
+}
+
+/// Logs `version` as a change of `kind` with `payload`, forgets entries
+/// older than the log keeps, and announces the version to the other
+/// replicas (PostgreSQL delivers the notification at commit): the last
+/// statements of every write transaction.
+pub(crate) async fn log(
+    txn: &mut impl VersionedTxn,
+    version: i64,
+    kind: &str,
+    payload: &[u8],
+) -> Result<(), DbErr> {
+    let backend = txn.backend();
+    txn.run(&format!(
+        "INSERT INTO data_changes (version, kind, payload, at) VALUES ({version}, {}, {}, {})",
+        super::sql::quote(kind),
+        super::sql::bytes(backend, payload),
+        super::sql::timestamp(Utc::now()),
+    ))
+    .await?;
+    // Old entries are only read by a replica that fell behind; one that fell
+    // this far behind rebuilds instead.
+    txn.run(&format!(
+        "DELETE FROM data_changes WHERE version < {}",
+        version - KEEP
+    ))
+    .await?;
+    if backend == DbBackend::Postgres {
+        txn.run(&format!("NOTIFY {CHANNEL}, '{version}'")).await?;
+    }
+    Ok(())
+}
+
 /// Bumps the data version (the first statement of a write transaction).
 async fn bump(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
-    let backend = txn.get_database_backend();
-    let row = txn
-        .query_one_raw(Statement::from_string(
-            backend,
-            "UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version",
-        ))
-        .await?
-        .ok_or_else(|| DbErr::Custom("the data_version row is missing".into()))?;
-    row.try_get_by_index::<i64>(0)
+    take_version(&mut &*txn).await
 }
 
 /// The committed data version.
@@ -178,25 +244,7 @@ async fn record_kind(
     kind: &str,
     payload: Vec<u8>,
 ) -> Result<(), DbErr> {
-    data_change::Entity::insert(data_change::ActiveModel {
-        version: Set(version),
-        kind: Set(kind.to_owned()),
-        payload: Set(payload),
-        at: Set(Utc::now()),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    // Old entries are only read by a replica that fell behind; one that fell
-    // this far behind rebuilds instead.
-    data_change::Entity::delete_many()
-        .filter(data_change::Column::Version.lt(version - KEEP))
-        .exec(txn)
-        .await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared(&format!("NOTIFY {CHANNEL}, '{version}'"))
-            .await?;
-    }
-    Ok(())
+    log(&mut &*txn, version, kind, &payload).await
 }
 
 /// How many versions the log keeps.
@@ -251,7 +299,7 @@ fn encode(change: &Change) -> Vec<u8> {
         out.extend_from_slice(&d.day.to_le_bytes());
         out.extend_from_slice(&d.campaign_id.unwrap_or(0).to_le_bytes());
         out.extend_from_slice(&d.team_id.unwrap_or(0).to_le_bytes());
-        for v in d.values {
+        for v in d.values.to_array() {
             out.extend_from_slice(&v.to_le_bytes());
         }
     }
@@ -286,7 +334,7 @@ fn decode(bytes: &[u8]) -> Option<Change> {
             day,
             campaign_id: (campaign != 0).then_some(campaign),
             team_id: (team != 0).then_some(team),
-            values,
+            values: Flows::from_array(values),
         });
     }
     let stocks = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
@@ -311,14 +359,14 @@ mod tests {
                     day: 19_500,
                     campaign_id: Some(3),
                     team_id: None,
-                    values: [1, -2, 3, 0],
+                    values: Flows::from_array([1, -2, 3, 0]),
                 },
                 FlowDelta {
                     unit_id: 7,
                     day: -5,
                     campaign_id: None,
                     team_id: Some(9),
-                    values: [0, 0, 0, i64::MAX],
+                    values: Flows::from_array([0, 0, 0, i64::MAX]),
                 },
             ],
             stock_units: vec![5, 6],

@@ -8,8 +8,9 @@ use sea_orm::{
     QuerySelect,
 };
 
-use crate::engine::build::{ReportInput, StockInput, UnitInput};
-use crate::engine::days::day;
+use crate::model::day::day;
+use crate::model::rows::{ReportInput, StockInput, UnitInput};
+use crate::model::values::Flows;
 
 /// A report value as 32 bits (validation keeps real ones far below).
 fn clamp32(v: i64) -> i32 {
@@ -166,7 +167,7 @@ pub async fn reports_in(
                 day: day(d),
                 campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
                 team_id: team_id.and_then(|t| i32::try_from(t).ok()),
-                flows: [applications, cards, accounts, visits].map(clamp32),
+                flows: Flows::from_array([applications, cards, accounts, visits].map(clamp32)),
             });
         }
         if !full {
@@ -200,7 +201,7 @@ pub async fn reports(
                 day: day(d),
                 campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
                 team_id: team_id.and_then(|t| i32::try_from(t).ok()),
-                flows: [applications, cards, accounts, visits].map(clamp32),
+                flows: Flows::from_array([applications, cards, accounts, visits].map(clamp32)),
             }
         };
     let err = |e: sqlx::Error| DbErr::Custom(format!("reading reports: {e}"));

@@ -14,8 +14,9 @@ use indicatif::ProgressBar;
 use sea_orm::sqlx::{self, Postgres, Sqlite, Transaction};
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
-use super::changes::{CHANNEL, KIND_REBUILD};
-use crate::ingest::validate::{RowError, ValidStock, codes};
+use super::changes::{self, VersionedTxn};
+use crate::model::rows::{RowError, ValidStock, codes};
+use crate::model::values::Flows;
 
 /// A checked report of a file.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +27,7 @@ pub struct ImportReport {
     pub day: NaiveDate,
     pub campaign_id: Option<i64>,
     pub team_id: Option<i64>,
-    pub values: [i64; 4],
+    pub values: Flows,
 }
 
 /// What an import did.
@@ -92,8 +93,21 @@ impl Tx {
     }
 }
 
-fn null_or(v: Option<i64>) -> String {
-    v.map_or_else(|| "NULL".to_owned(), |v| v.to_string())
+impl VersionedTxn for Tx {
+    fn backend(&self) -> DbBackend {
+        match self {
+            Tx::Sqlite(_) => DbBackend::Sqlite,
+            Tx::Postgres(_) => DbBackend::Postgres,
+        }
+    }
+
+    async fn run(&mut self, sql: &str) -> Result<(), DbErr> {
+        self.exec(sql).await.map(|_| ())
+    }
+
+    async fn number(&mut self, sql: &str) -> Result<Option<i64>, DbErr> {
+        Ok(self.numbers(sql).await?.first().copied())
+    }
 }
 
 /// Writes a checked file. Refuses (writing nothing) when a row would change
@@ -123,12 +137,7 @@ pub async fn write(
         other => return Err(DbErr::Custom(format!("unsupported database {other:?}"))),
     };
     // The write lock and the next version first (see store::changes).
-    let version = tx
-        .numbers("UPDATE data_version SET version = version + 1 WHERE id = 1 RETURNING version")
-        .await?
-        .first()
-        .copied()
-        .ok_or_else(|| DbErr::Custom("the data_version row is missing".into()))?;
+    let version = changes::take_version(&mut tx).await?;
     let temp = "CREATE TEMP TABLE";
     let on_commit = if backend == DbBackend::Postgres {
         " ON COMMIT DROP"
@@ -152,9 +161,9 @@ pub async fn write(
     stage_reports(&mut tx, reports, bar).await?;
     let mut stock_rows = Vec::new();
     for s in stocks {
-        for (k, value) in s.values.iter().enumerate() {
+        for (metric, value) in s.values.by_metric() {
             if let Some(value) = value {
-                stock_rows.push((s.unit_id, super::stocks::METRICS[k], s.from, *value));
+                stock_rows.push((s.unit_id, metric, s.from, value));
             }
         }
     }
@@ -208,8 +217,8 @@ pub async fn write(
             })
             .collect()));
     }
-    let now = super::reports::timestamp_literal(Utc::now());
-    let actor = super::super::demo::bulk::quote(actor);
+    let now = super::sql::timestamp(Utc::now());
+    let actor = super::sql::quote(actor);
     tx.exec(&format!(
         "INSERT INTO report_history (report_id, unit_id, day, version, action, actor, reason, at, \
          old_applications_collected, old_cards_issued, old_accounts_activated, old_home_visits, \
@@ -284,19 +293,8 @@ pub async fn write(
 
     // The change log: a rebuild (replaying millions of rows one by one
     // would be slower than reading the tables again).
-    tx.exec(&format!(
-        "INSERT INTO data_changes (version, kind, payload, at) VALUES ({version}, '{KIND_REBUILD}', {}, {now}); \
-         DELETE FROM data_changes WHERE version < {}",
-        match backend {
-            DbBackend::Postgres => "'\\x'::bytea",
-            _ => "x''",
-        },
-        version - 1_000
-    ))
-    .await?;
-    if backend == DbBackend::Postgres {
-        tx.exec(&format!("NOTIFY {CHANNEL}, '{version}'")).await?;
-    } else {
+    changes::log(&mut tx, version, changes::KIND_REBUILD, &[]).await?;
+    if backend != DbBackend::Postgres {
         tx.exec(
             "DROP TABLE IF EXISTS import_reports; DROP TABLE IF EXISTS import_stocks; \
              DROP TABLE IF EXISTS import_matched",
@@ -359,10 +357,10 @@ async fn stage_reports(
                         nullable(r.team_id),
                         r.campaign_id.unwrap_or(0),
                         r.team_id.unwrap_or(0),
-                        r.values[0],
-                        r.values[1],
-                        r.values[2],
-                        r.values[3]
+                        r.values.applications_collected,
+                        r.values.cards_issued,
+                        r.values.accounts_activated,
+                        r.values.home_visits
                     );
                 }
                 copy.send(buffer.as_bytes()).await.map_err(db_err("copy"))?;
@@ -387,14 +385,14 @@ async fn stage_reports(
                         r.line,
                         r.unit_id,
                         r.day,
-                        null_or(r.campaign_id),
-                        null_or(r.team_id),
+                        super::sql::number_or_null(r.campaign_id),
+                        super::sql::number_or_null(r.team_id),
                         r.campaign_id.unwrap_or(0),
                         r.team_id.unwrap_or(0),
-                        r.values[0],
-                        r.values[1],
-                        r.values[2],
-                        r.values[3]
+                        r.values.applications_collected,
+                        r.values.cards_issued,
+                        r.values.accounts_activated,
+                        r.values.home_visits
                     );
                 }
                 tx.exec(&sql).await?;

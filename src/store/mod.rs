@@ -12,6 +12,7 @@ pub mod import;
 pub mod page;
 pub mod planning;
 pub mod reports;
+pub mod sql;
 pub mod stocks;
 pub mod teams;
 pub mod units;

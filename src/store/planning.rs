@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::changes;
-use crate::engine::apply::Change;
+use crate::model::change::Change;
 
 /// A campaign as written.
 #[derive(Debug, Clone)]

@@ -19,9 +19,10 @@ use sea_orm::{
 
 use super::Page;
 use super::changes;
-use crate::engine::apply::{Change, FlowDelta};
-use crate::engine::days::day;
-use crate::ingest::validate::{RowError, ValidReport, codes};
+use crate::model::change::{Change, FlowDelta};
+use crate::model::day::day;
+use crate::model::rows::{RowError, ValidReport, codes};
+use crate::model::values::Flows;
 
 /// Rows per multi-row statement (15 columns: well under SQLite's and
 /// PostgreSQL's limits on bound parameters).
@@ -60,13 +61,21 @@ pub enum Refused {
 /// A write's outcome: done, refused (nothing written), or failed.
 pub type WriteResult<T> = Result<Result<T, Refused>, DbErr>;
 
-fn values(r: &report::Model) -> [i64; 4] {
-    [
-        r.applications_collected,
-        r.cards_issued,
-        r.accounts_activated,
-        r.home_visits,
-    ]
+fn values(r: &report::Model) -> Flows {
+    Flows {
+        applications_collected: r.applications_collected,
+        cards_issued: r.cards_issued,
+        accounts_activated: r.accounts_activated,
+        home_visits: r.home_visits,
+    }
+}
+
+/// `report` with these values.
+fn set_values(report: &mut report::Model, values: Flows) {
+    report.applications_collected = values.applications_collected;
+    report.cards_issued = values.cards_issued;
+    report.accounts_activated = values.accounts_activated;
+    report.home_visits = values.home_visits;
 }
 
 type Key = (i64, NaiveDate, i64, i64);
@@ -77,7 +86,7 @@ fn key_of(r: &report::Model) -> Key {
 
 fn history_row(
     old: &report::Model,
-    new_values: [i64; 4],
+    new_values: Flows,
     version: i32,
     action: ReportAction,
     actor: &str,
@@ -94,19 +103,19 @@ fn history_row(
         actor: Set(actor.to_owned()),
         reason: Set(reason),
         at: Set(at),
-        old_applications_collected: Set(o[0]),
-        old_cards_issued: Set(o[1]),
-        old_accounts_activated: Set(o[2]),
-        old_home_visits: Set(o[3]),
-        new_applications_collected: Set(new_values[0]),
-        new_cards_issued: Set(new_values[1]),
-        new_accounts_activated: Set(new_values[2]),
-        new_home_visits: Set(new_values[3]),
+        old_applications_collected: Set(o.applications_collected),
+        old_cards_issued: Set(o.cards_issued),
+        old_accounts_activated: Set(o.accounts_activated),
+        old_home_visits: Set(o.home_visits),
+        new_applications_collected: Set(new_values.applications_collected),
+        new_cards_issued: Set(new_values.cards_issued),
+        new_accounts_activated: Set(new_values.accounts_activated),
+        new_home_visits: Set(new_values.home_visits),
         ..Default::default()
     }
 }
 
-fn delta(r: &report::Model, values: [i64; 4]) -> FlowDelta {
+fn delta(r: &report::Model, values: Flows) -> FlowDelta {
     FlowDelta {
         unit_id: r.unit_id,
         day: day(r.day),
@@ -200,17 +209,9 @@ pub async fn submit(
                     r.reason.clone(),
                     now,
                 ));
-                let o = values(old);
-                change
-                    .flows
-                    .push(delta(old, [0, 1, 2, 3].map(|m| r.values[m] - o[m])));
+                change.flows.push(delta(old, r.values - values(old)));
                 let mut new = old.clone();
-                [
-                    new.applications_collected,
-                    new.cards_issued,
-                    new.accounts_activated,
-                    new.home_visits,
-                ] = r.values;
+                set_values(&mut new, r.values);
                 new.version = version;
                 new.status = ReportStatus::Corrected;
                 new.updated_at = now;
@@ -227,10 +228,10 @@ pub async fn submit(
                     team_id: r.team_id,
                     campaign_slot: key.2,
                     team_slot: key.3,
-                    applications_collected: r.values[0],
-                    cards_issued: r.values[1],
-                    accounts_activated: r.values[2],
-                    home_visits: r.values[3],
+                    applications_collected: r.values.applications_collected,
+                    cards_issued: r.values.cards_issued,
+                    accounts_activated: r.values.accounts_activated,
+                    home_visits: r.values.home_visits,
                     status: ReportStatus::Submitted,
                     version: 1,
                     created_at: now,
@@ -288,26 +289,6 @@ pub async fn submit(
     }))
 }
 
-/// A timestamp as an SQL literal both databases read back as the same
-/// `DateTimeUtc` (the text form sea-orm writes on SQLite).
-pub(super) fn timestamp_literal(at: chrono::DateTime<Utc>) -> String {
-    format!("'{}'", at.format("%Y-%m-%dT%H:%M:%S%.6f+00:00"))
-}
-
-/// A PostgreSQL array literal of numbers (`'{1,2,3}'`).
-fn pg_array<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
-    use std::fmt::Write;
-    let mut out = String::from("'{");
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{item}");
-    }
-    out.push_str("}'");
-    out
-}
-
 /// The rows of a batch write as a table: `(VALUES …)` on SQLite; on
 /// PostgreSQL `unnest` of one array literal per column, which it plans in
 /// constant time (a 2,500-row `VALUES` takes it 25 ms to plan, longer than
@@ -323,7 +304,9 @@ fn rows_table<R>(backend: DbBackend, rows: &[R], columns: &[Column<'_, R>]) -> S
         DbBackend::Postgres => {
             let arrays: Vec<String> = columns
                 .iter()
-                .map(|(_, ty, value)| format!("{}::{ty}[]", pg_array(rows.iter().map(value))))
+                .map(|(_, ty, value)| {
+                    format!("{}::{ty}[]", super::sql::pg_array(rows.iter().map(value)))
+                })
                 .collect();
             format!(
                 "SELECT * FROM unnest({}) AS v ({})",
@@ -354,7 +337,7 @@ async fn update_values(
     now: chrono::DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
-    let now = timestamp_literal(now);
+    let now = super::sql::timestamp(now);
     for chunk in updates.chunks(LITERAL_CHUNK) {
         let table = rows_table(
             backend,
@@ -388,8 +371,8 @@ async fn insert_new(
     actor: &str,
 ) -> Result<HashMap<Key, i64>, DbErr> {
     let backend = txn.get_database_backend();
-    let now = timestamp_literal(now);
-    let actor = crate::demo::bulk::quote(actor);
+    let now = super::sql::timestamp(now);
+    let actor = super::sql::quote(actor);
     let nullable = |v: Option<i64>| v.map_or_else(|| "NULL".to_owned(), |v| v.to_string());
     let mut ids = HashMap::with_capacity(fresh.len());
     for chunk in fresh.chunks(LITERAL_CHUNK) {
@@ -461,7 +444,7 @@ pub struct Correction {
     pub report_id: i64,
     pub expected_version: i32,
     /// New values; `None` keeps a value.
-    pub values: [Option<i64>; 4],
+    pub values: Flows<Option<i64>>,
     pub reason: Option<String>,
 }
 
@@ -489,20 +472,34 @@ pub async fn correct(
         return Ok(Err(Refused::ReasonRequired));
     }
     let o = values(&old);
-    let new_values = [0, 1, 2, 3].map(|m| correction.values[m].unwrap_or(o[m]));
+    let given = correction.values;
+    let new_values = Flows {
+        applications_collected: given
+            .applications_collected
+            .unwrap_or(o.applications_collected),
+        cards_issued: given.cards_issued.unwrap_or(o.cards_issued),
+        accounts_activated: given.accounts_activated.unwrap_or(o.accounts_activated),
+        home_visits: given.home_visits.unwrap_or(o.home_visits),
+    };
     let now = Utc::now();
     let next_version = old.version + 1;
     let updated = report::Entity::update_many()
         .col_expr(
             report::Column::ApplicationsCollected,
-            Expr::value(new_values[0]),
+            Expr::value(new_values.applications_collected),
         )
-        .col_expr(report::Column::CardsIssued, Expr::value(new_values[1]))
+        .col_expr(
+            report::Column::CardsIssued,
+            Expr::value(new_values.cards_issued),
+        )
         .col_expr(
             report::Column::AccountsActivated,
-            Expr::value(new_values[2]),
+            Expr::value(new_values.accounts_activated),
         )
-        .col_expr(report::Column::HomeVisits, Expr::value(new_values[3]))
+        .col_expr(
+            report::Column::HomeVisits,
+            Expr::value(new_values.home_visits),
+        )
         .col_expr(report::Column::Version, Expr::value(next_version))
         .col_expr(report::Column::Status, Expr::value(ReportStatus::Corrected))
         .col_expr(report::Column::UpdatedAt, Expr::value(now))
@@ -529,17 +526,12 @@ pub async fn correct(
     )
     .await?;
     let change = Change {
-        flows: vec![delta(&old, [0, 1, 2, 3].map(|m| new_values[m] - o[m]))],
+        flows: vec![delta(&old, new_values - o)],
         stock_units: Vec::new(),
     };
     changes::commit_write(txn, version, &change).await?;
     let mut new = old;
-    [
-        new.applications_collected,
-        new.cards_issued,
-        new.accounts_activated,
-        new.home_visits,
-    ] = new_values;
+    set_values(&mut new, new_values);
     new.version = next_version;
     new.status = ReportStatus::Corrected;
     new.updated_at = now;

@@ -2,24 +2,15 @@
 //! day before the next value of the same unit and metric) right.
 
 use chrono::Days;
-use entity::stock_value::{self, StockMetric};
+use entity::stock_value;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, QueryOrder, sea_query::Expr,
 };
 
 use super::changes;
-use crate::engine::apply::Change;
-use crate::ingest::validate::ValidStock;
-
-/// The metrics of `ValidStock::values`, in order.
-pub const METRICS: [StockMetric; 5] = [
-    StockMetric::EligiblePopulation,
-    StockMetric::PresentPopulation,
-    StockMetric::AccountsEligible,
-    StockMetric::CardsIssuedOpening,
-    StockMetric::AccountsActivatedOpening,
-];
+use crate::model::change::Change;
+use crate::model::rows::ValidStock;
 
 /// Sets stock values in one transaction; returns the data version.
 pub async fn set(db: &DatabaseConnection, rows: &[ValidStock]) -> Result<i64, DbErr> {
@@ -39,9 +30,9 @@ pub async fn set(db: &DatabaseConnection, rows: &[ValidStock]) -> Result<i64, Db
 /// Writes stock values inside an open write transaction.
 pub async fn write(txn: &DatabaseTransaction, rows: &[ValidStock]) -> Result<(), DbErr> {
     for row in rows {
-        for (k, value) in row.values.iter().enumerate() {
+        for (metric, value) in row.values.by_metric() {
             let Some(value) = value else { continue };
-            let metric = METRICS[k];
+            let value = &value;
             let existing = stock_value::Entity::find()
                 .filter(stock_value::Column::UnitId.eq(row.unit_id))
                 .filter(stock_value::Column::Metric.eq(metric))

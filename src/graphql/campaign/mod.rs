@@ -17,18 +17,19 @@ use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::team::Team;
 use super::unit::{Unit, wants_total};
-use crate::engine::days::{date, day, today};
-use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
 use crate::engine::targets::{self, TargetProgress};
 use crate::error::AppError;
+use crate::model::day::{date, day, today};
 use crate::store;
+
+/// The GraphQL type `Campaign`, described on its `#[Object]` impl (the
+/// description partner ministries read).
+#[derive(Clone, Debug)]
+pub struct Campaign(pub campaign::Model);
 
 /// A campaign (đợt cao điểm, nước rút): a drive over a unit's subtree
 /// between two days, with numeric targets, possibly part of a programme
 /// such as Đề án 06.
-#[derive(Clone, Debug)]
-pub struct Campaign(pub campaign::Model);
-
 #[Object]
 impl Campaign {
     /// Global ID.
@@ -139,17 +140,10 @@ impl Campaign {
     ) -> Result<Vec<TeamRankingEntry>> {
         super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let period = period.validate("period")?;
-        let flow = match metric {
-            Metric::ApplicationsCollected => APPLICATIONS,
-            Metric::CardsIssued => CARDS,
-            Metric::AccountsActivated => ACCOUNTS,
-            Metric::HomeVisits => VISITS,
-            _ => {
-                return Err(
-                    AppError::bad_input("metric", "teams are ranked on a flow metric").into(),
-                );
-            }
-        };
+        let engine_metric: crate::engine::metrics::Metric = metric.into();
+        if engine_metric.of_flows(&Default::default()).is_none() {
+            return Err(AppError::bad_input("metric", "teams are ranked on a flow metric").into());
+        }
         let snapshot = ctx.loaders().snapshot.get().await?;
         let teams = ctx
             .loaders()
@@ -160,7 +154,9 @@ impl Campaign {
         let mut scored: Vec<(f64, entity::team::Model)> = teams
             .iter()
             .map(|t| {
-                let total = snapshot.team_flows(t.id, period)[flow] as f64;
+                let total = engine_metric
+                    .of_flows(&snapshot.team_flows(t.id, period))
+                    .unwrap_or(0) as f64;
                 let officer_days = f64::from(t.size.max(0)) * f64::from(period.len());
                 let value = if per_officer {
                     if officer_days > 0.0 {
@@ -224,10 +220,8 @@ pub struct TeamRankingEntry {
     pub team: Team,
 }
 
-/// A numeric target of a campaign: reach `target` on `metric` by `dueOn`.
-/// For a flow metric the target counts what the campaign's subtree does
-/// between the campaign's start and the due day; for a stock metric it is
-/// the value as of the due day.
+/// The GraphQL type `CampaignTarget`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone, Debug)]
 pub struct CampaignTarget {
     target: campaign_target::Model,
@@ -265,6 +259,10 @@ impl CampaignTarget {
     }
 }
 
+/// A numeric target of a campaign: reach `target` on `metric` by `dueOn`.
+/// For a flow metric the target counts what the campaign's subtree does
+/// between the campaign's start and the due day; for a stock metric it is
+/// the value as of the due day.
 #[Object]
 impl CampaignTarget {
     /// The metric the target is set on.

@@ -13,10 +13,10 @@ use super::scalars::Date;
 use super::unit::{Unit, UnitLevel, load_unit};
 use crate::access::Scope;
 use crate::engine::Snapshot;
-use crate::engine::days::{date, day};
 use crate::engine::query::Measure;
 use crate::engine::ranks::{Group, Placing, RankingKey};
 use crate::error::AppError;
+use crate::model::day::{date, day};
 
 /// Among which units a unit is ranked.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -79,13 +79,15 @@ impl From<Placing> for Rank {
     }
 }
 
-/// One line of a ranking: a unit and its place.
+/// The GraphQL type `RankingEntry`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone)]
 pub struct RankingEntry {
     rank: Rank,
     unit_id: i64,
 }
 
+/// One line of a ranking: a unit and its place.
 #[Object]
 impl RankingEntry {
     /// Competition rank, 1 the best.
@@ -142,13 +144,15 @@ pub struct Completion {
     pub as_of: Date,
 }
 
-/// A unit and the day it first reached 100%.
+/// The GraphQL type `CompletionEntry`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone)]
 pub struct CompletionEntry {
     completed_on: Date,
     unit_id: i64,
 }
 
+/// A unit and the day it first reached 100%.
 #[Object]
 impl CompletionEntry {
     /// The first day the unit's indicator reached 100%.

@@ -54,12 +54,14 @@ pub struct ReportValues {
     pub home_visits: i64,
 }
 
-/// A daily report (báo cáo ngày) of one reporting unit: its flows on one
-/// day, optionally attributed to a campaign and a team. One report exists
-/// per (unit, day, campaign, team).
+/// The GraphQL type `Report`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone, Debug)]
 pub struct Report(pub Model);
 
+/// A daily report (báo cáo ngày) of one reporting unit: its flows on one
+/// day, optionally attributed to a campaign and a team. One report exists
+/// per (unit, day, campaign, team).
 #[Object]
 impl Report {
     /// Global ID of the report.
@@ -153,7 +155,8 @@ impl Report {
     }
 }
 
-/// One change to a report.
+/// The GraphQL type `ReportChange`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone, Debug)]
 pub struct ReportChange(pub report_history::Model);
 
@@ -175,6 +178,7 @@ fn new_values(h: &report_history::Model) -> ReportValues {
     }
 }
 
+/// One change to a report.
 #[Object]
 impl ReportChange {
     /// When the change was made.

@@ -14,7 +14,8 @@ use crate::graphql::ids::{self, NodeType};
 use crate::graphql::scalars::Date;
 use crate::graphql::unit::{Unit, UnitRefInput, load_unit};
 use crate::ingest::submit::Writer;
-use crate::ingest::validate::{FLOW_FIELDS, ReportRow, RowError, StockRow, codes};
+use crate::model::rows::{ReportRow, RowError, StockRow, codes};
+use crate::model::values::{Flows, Stocks};
 use crate::store::reports::Correction;
 
 /// One daily report to submit.
@@ -214,12 +215,12 @@ impl ReportMutation {
                 level: r.unit.level.into(),
                 code: r.unit.code,
                 day: r.day.0,
-                values: [
-                    r.applications_collected,
-                    r.cards_issued,
-                    r.accounts_activated,
-                    r.home_visits,
-                ]
+                values: Flows {
+                    applications_collected: r.applications_collected,
+                    cards_issued: r.cards_issued,
+                    accounts_activated: r.accounts_activated,
+                    home_visits: r.home_visits,
+                }
                 .map(i64::from),
                 campaign_id,
                 team_id,
@@ -253,14 +254,14 @@ impl ReportMutation {
     ) -> Result<CorrectReportPayload> {
         let id = report_id(&input.id, "input.id")?;
         let v = &input.values;
-        let values = [
-            v.applications_collected,
-            v.cards_issued,
-            v.accounts_activated,
-            v.home_visits,
-        ]
+        let values = Flows {
+            applications_collected: v.applications_collected,
+            cards_issued: v.cards_issued,
+            accounts_activated: v.accounts_activated,
+            home_visits: v.home_visits,
+        }
         .map(|x| x.map(i64::from));
-        if values.iter().all(Option::is_none) {
+        if values.named().iter().all(|(_, v)| v.is_none()) {
             return Err(AppError::bad_input("input.values", "no value to change").into());
         }
         if let Some(reason) = &input.reason {
@@ -272,7 +273,6 @@ impl ReportMutation {
                 .into());
             }
         }
-        debug_assert_eq!(FLOW_FIELDS.len(), values.len());
         let correction = Correction {
             report_id: id,
             expected_version: input.expected_version,
@@ -311,15 +311,15 @@ impl ReportMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The values.")] input: SetStockValuesInput,
     ) -> Result<SetStockValuesPayload> {
-        let values = [
-            input.eligible_population,
-            input.present_population,
-            input.accounts_eligible,
-            input.cards_issued_opening,
-            input.accounts_activated_opening,
-        ]
+        let values = Stocks {
+            eligible_population: input.eligible_population,
+            present_population: input.present_population,
+            accounts_eligible: input.accounts_eligible,
+            cards_issued_opening: input.cards_issued_opening,
+            accounts_activated_opening: input.accounts_activated_opening,
+        }
         .map(|x| x.map(i64::from));
-        if values.iter().all(Option::is_none) {
+        if values.named().iter().all(|(_, v)| v.is_none()) {
             return Err(AppError::bad_input("input", "no value to set").into());
         }
         let row = StockRow {

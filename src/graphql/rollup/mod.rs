@@ -8,11 +8,10 @@ use async_graphql::{Context, Enum, InputObject, Object, Result};
 use super::ContextExt;
 use super::loaders::Pinned;
 use super::scalars::Date;
-use crate::engine::days::{date, day};
 use crate::engine::period::{self, Period, PeriodError};
 use crate::engine::query;
-use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
 use crate::error::AppError;
+use crate::model::day::{date, day};
 
 /// A period of days, inclusive on both ends, at most ten years long.
 #[derive(InputObject, Clone, Copy, Debug)]
@@ -52,11 +51,8 @@ pub enum Granularity {
     Year,
 }
 
-/// Every number of a unit's subtree over a period. Flows (applications,
-/// cards, accounts, home visits) are summed over the period and the whole
-/// subtree; stocks (populations, cumulative totals) are the values as of the
-/// period's last day, summed over the subtree. Rates are fractions (0.939,
-/// not 93.9) and `null` when their denominator is 0.
+/// The GraphQL type `Rollup`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone)]
 pub struct Rollup {
     pub(crate) snapshot: Arc<Pinned>,
@@ -66,6 +62,11 @@ pub struct Rollup {
     pub(crate) values: query::Rollup,
 }
 
+/// Every number of a unit's subtree over a period. Flows (applications,
+/// cards, accounts, home visits) are summed over the period and the whole
+/// subtree; stocks (populations, cumulative totals) are the values as of the
+/// period's last day, summed over the subtree. Rates are fractions (0.939,
+/// not 93.9) and `null` when their denominator is 0.
 #[Object]
 impl Rollup {
     /// First day of the period.
@@ -80,22 +81,22 @@ impl Rollup {
 
     /// CCCD applications collected in the period (flow).
     async fn applications_collected(&self) -> i64 {
-        self.values.flows[APPLICATIONS]
+        self.values.flows.applications_collected
     }
 
     /// CCCD cards issued in the period (flow).
     async fn cards_issued(&self) -> i64 {
-        self.values.flows[CARDS]
+        self.values.flows.cards_issued
     }
 
     /// VNeID accounts (levels 1 and 2) activated in the period (flow).
     async fn accounts_activated(&self) -> i64 {
-        self.values.flows[ACCOUNTS]
+        self.values.flows.accounts_activated
     }
 
     /// Citizens served at home in the period (flow).
     async fn home_visits(&self) -> i64 {
-        self.values.flows[VISITS]
+        self.values.flows.home_visits
     }
 
     /// Cumulative cards issued as of the last day (stock: latest opening

@@ -15,8 +15,7 @@ use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::unit::Unit;
-use crate::engine::days::date;
-use crate::engine::snapshot::{ACCOUNTS, APPLICATIONS, CARDS, VISITS};
+use crate::model::day::date;
 
 /// What kind of team it is.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -64,8 +63,8 @@ pub struct TeamRollup {
     pub cards_per_officer_per_day: Option<f64>,
 }
 
-/// A team of officers (tổ công tác) belonging to a unit, optionally working
-/// for a campaign, serving a set of units.
+/// The GraphQL type `Team`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone, Debug)]
 pub struct Team(pub Model);
 
@@ -73,6 +72,8 @@ fn hhmm(minute: i32) -> String {
     format!("{:02}:{:02}", minute / 60, minute % 60)
 }
 
+/// A team of officers (tổ công tác) belonging to a unit, optionally working
+/// for a campaign, serving a set of units.
 #[Object]
 impl Team {
     /// Global ID.
@@ -148,13 +149,13 @@ impl Team {
         Ok(TeamRollup {
             from: Date(date(period.from)),
             to: Date(date(period.to)),
-            applications_collected: flows[APPLICATIONS],
-            cards_issued: flows[CARDS],
-            accounts_activated: flows[ACCOUNTS],
-            home_visits: flows[VISITS],
+            applications_collected: flows.applications_collected,
+            cards_issued: flows.cards_issued,
+            accounts_activated: flows.accounts_activated,
+            home_visits: flows.home_visits,
             officer_days,
             cards_per_officer_per_day: (officer_days > 0)
-                .then(|| flows[CARDS] as f64 / officer_days as f64),
+                .then(|| flows.cards_issued as f64 / officer_days as f64),
         })
     }
 

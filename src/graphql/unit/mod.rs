@@ -50,9 +50,8 @@ pub struct UnitRefInput {
     pub code: String,
 }
 
-/// A police unit (đơn vị): the ministry, a province, a district or a
-/// commune. Identified by `(level, code)`; codes are the statistics office's
-/// and are unique only within a level.
+/// The GraphQL type `Unit`, described on its `#[Object]` impl (the
+/// description partner ministries read).
 #[derive(Clone, Debug)]
 pub struct Unit(pub Arc<Model>);
 
@@ -76,6 +75,9 @@ impl Unit {
     }
 }
 
+/// A police unit (đơn vị): the ministry, a province, a district or a
+/// commune. Identified by `(level, code)`; codes are the statistics office's
+/// and are unique only within a level.
 #[Object]
 impl Unit {
     /// Global ID (for `node(id:)` and `within:` arguments).

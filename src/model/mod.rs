@@ -1,0 +1,11 @@
+//! The vocabulary every layer speaks: days, flows and stocks by name, rows
+//! and their error codes, and the change a data version makes.
+//!
+//! A leaf: it imports only `entity`, chrono and std, so `store`, `engine`,
+//! `ingest` and everything above can all use it without depending on each
+//! other (a test in `tests/layers.rs` keeps it so).
+
+pub mod change;
+pub mod day;
+pub mod rows;
+pub mod values;
