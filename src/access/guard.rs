@@ -82,17 +82,31 @@ impl Guard {
 
     /// The request's document, parsed (or copied from the parse cache).
     pub fn parse(&self, query: &str) -> Option<ExecutableDocument> {
+        self.parse_or_refuse(query).ok()
+    }
+
+    /// The request's document, or the refusal of a document that does not
+    /// parse: `GRAPHQL_PARSE_FAILED` with the parser's message and place,
+    /// decided here where it parses (not read back from a message later).
+    fn parse_or_refuse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
         if let Some(document) = self.parsed.get(query) {
             let mut copy = (*document).clone();
             own_field_names(&mut copy);
-            return Some(copy);
+            return Ok(copy);
         }
-        let document = async_graphql::parser::parse_query(query).ok()?;
+        let document = async_graphql::parser::parse_query(query).map_err(|err| {
+            let mut error = ServerError::from(err);
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", codes::GRAPHQL_PARSE_FAILED);
+            error
+        })?;
         if query.len() <= PARSED_DOCUMENT_BYTES {
             self.parsed
                 .insert(query.to_owned(), Arc::new(document.clone()));
         }
-        Some(document)
+        Ok(document)
     }
 
     /// The budgets the guard charges.
@@ -105,7 +119,7 @@ impl Guard {
     /// writer checks, and charges the budget. A refused request carries
     /// its [`Admission::refusal`], with whatever was decided before it (a
     /// refused mutation is still audited). A document that does not parse
-    /// is admitted: execution reports the syntax error as it always does.
+    /// is refused with `GRAPHQL_PARSE_FAILED`.
     pub fn admit(
         &self,
         request: &mut Request,
@@ -118,8 +132,9 @@ impl Guard {
             admission.refusal = Some(error);
             admission
         };
-        let Some(document) = self.parse(&request.query) else {
-            return admission;
+        let document = match self.parse_or_refuse(&request.query) {
+            Ok(document) => document,
+            Err(error) => return refuse(admission, error),
         };
         let estimated = cost::estimate(
             &self.registry,

@@ -31,7 +31,7 @@ impl Viewer {
     /// The root of the caller's scope; `null` for the whole country.
     async fn scope(&self, ctx: &Context<'_>) -> Result<Option<Unit>> {
         match &ctx.scope().root {
-            Some(root) => super::unit::load_unit(ctx, root.id, "the caller's scope")
+            Some(root) => super::shared::load_unit(ctx, root.id, "the caller's scope")
                 .await
                 .map(Some),
             None => Ok(None),
@@ -103,21 +103,11 @@ impl AccessQuery {
     ) -> Result<Conn<AuditEntry>> {
         ctx.caller().check_admin()?;
         let page = connection::page(ctx.limits(), first, after)?;
-        let (rows, has_next) = store::access::audit_page(ctx.db(), page)
-            .await
-            .map_err(AppError::from)?;
-        let total = if super::unit::wants_total(ctx) {
-            store::access::audit_count(ctx.db())
-                .await
-                .map_err(AppError::from)?
-        } else {
-            0
-        };
-        Ok(connection::build(
-            rows,
-            has_next,
+        Ok(connection::paged(
+            ctx,
             page,
-            total,
+            store::access::audit_page(ctx.db(), page),
+            || store::access::audit_count(ctx.db()),
             |r| r.id,
             |r| AuditEntry {
                 at: r.at,
@@ -129,7 +119,8 @@ impl AccessQuery {
                 variables_digest: r.variables_digest,
                 succeeded: r.succeeded,
             },
-        ))
+        )
+        .await?)
     }
 }
 

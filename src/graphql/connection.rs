@@ -5,7 +5,10 @@
 //! are keyset-paginated by id, so a page is stable while rows are added.
 
 use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use std::future::Future;
+
+use async_graphql::{Context, OutputType, SimpleObject};
+use sea_orm::DbErr;
 
 use super::ids;
 use crate::config::Limits;
@@ -91,6 +94,38 @@ where
             .map(|row| Edge::new(Cursor(id(&row)), wrap(row))),
     );
     conn
+}
+
+/// Whether the selection asks for `totalCount` (so the count query can be
+/// skipped when it does not).
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    ctx.look_ahead().field("totalCount").exists()
+}
+
+/// A connection over one page read from the database: `rows` reads the
+/// page (and whether more follow), `count` the whole list's size, run only
+/// when the selection asks for `totalCount`.
+pub async fn paged<R, T, Count>(
+    ctx: &Context<'_>,
+    page: Page,
+    rows: impl Future<Output = Result<(Vec<R>, bool), DbErr>> + Send,
+    count: impl FnOnce() -> Count,
+    id: impl Fn(&R) -> i64,
+    wrap: impl Fn(R) -> T,
+) -> AppResult<Conn<T>>
+where
+    T: OutputType,
+    Count: Future<Output = Result<u64, DbErr>> + Send,
+{
+    // Boxed: a resolver's future holds these while it waits, and several
+    // connections nest in one document.
+    let (rows, has_next) = Box::pin(rows).await?;
+    let total = if wants_total(ctx) {
+        Box::pin(count()).await?
+    } else {
+        0
+    };
+    Ok(build(rows, has_next, page, total, id, wrap))
 }
 
 /// Builds a connection from a whole list already in memory (sorted by id).

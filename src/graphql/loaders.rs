@@ -2,6 +2,7 @@
 //! nothing is cached across requests (or callers), and each loader batches
 //! the keys of one execution tick into one statement.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -152,4 +153,19 @@ impl Loaders {
             report_history: make(HistoryLoader(db.clone())),
         }
     }
+}
+
+/// Groups rows by a key, giving every requested key a (possibly empty) list.
+pub fn group<R>(
+    keys: &[i64],
+    rows: Vec<R>,
+    key: impl Fn(&R) -> Option<i64>,
+) -> HashMap<i64, Arc<Vec<R>>> {
+    let mut grouped: HashMap<i64, Vec<R>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for row in rows {
+        if let Some(k) = key(&row) {
+            grouped.entry(k).or_default().push(row);
+        }
+    }
+    grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
 }

@@ -15,6 +15,7 @@ pub mod ranking;
 pub mod report;
 pub mod rollup;
 pub mod scalars;
+pub mod shared;
 pub mod team;
 pub mod unit;
 

@@ -6,9 +6,9 @@ use super::ContextExt;
 use super::campaign::Campaign;
 use super::ids::{self, NodeType};
 use super::report::Report;
+use super::shared::{check_owned_unit_id, check_unit_id};
 use super::team::Team;
 use super::unit::Unit;
-use super::unit::{check_owned_unit_id, check_unit_id};
 use crate::error::AppError;
 
 /// An object with a global ID, refetchable through `node(id:)`.

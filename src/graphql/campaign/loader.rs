@@ -8,22 +8,8 @@ use entity::{campaign, campaign_target};
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
+use crate::graphql::loaders::group;
 use crate::store;
-
-/// Groups rows by a key, giving every requested key a (possibly empty) list.
-pub(crate) fn group<R>(
-    keys: &[i64],
-    rows: Vec<R>,
-    key: impl Fn(&R) -> Option<i64>,
-) -> HashMap<i64, Arc<Vec<R>>> {
-    let mut grouped: HashMap<i64, Vec<R>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-    for row in rows {
-        if let Some(k) = key(&row) {
-            grouped.entry(k).or_default().push(row);
-        }
-    }
-    grouped.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
-}
 
 /// Campaigns by id.
 pub struct CampaignLoader(pub DatabaseConnection);

@@ -16,7 +16,7 @@ use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::team::Team;
-use super::unit::{Unit, wants_total};
+use super::unit::Unit;
 use crate::engine::targets::{self, TargetProgress};
 use crate::error::AppError;
 use crate::model::day::{date, day, today};
@@ -49,7 +49,7 @@ impl Campaign {
 
     /// The unit whose subtree the campaign covers.
     async fn scope(&self, ctx: &Context<'_>) -> Result<Unit> {
-        super::unit::load_unit(ctx, self.0.scope_unit_id, "a campaign").await
+        super::shared::load_unit(ctx, self.0.scope_unit_id, "a campaign").await
     }
 
     /// First day of the campaign.
@@ -106,7 +106,7 @@ impl Campaign {
         )]
         as_of: Option<Date>,
     ) -> Result<Vec<CampaignTarget>> {
-        super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
+        super::shared::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let rows = ctx
             .loaders()
             .campaign_targets
@@ -138,7 +138,7 @@ impl Campaign {
         #[graphql(desc = "The period, inclusive.")] period: PeriodInput,
         #[graphql(desc = "Divide by officers × days in the period.", default)] per_officer: bool,
     ) -> Result<Vec<TeamRankingEntry>> {
-        super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
+        super::shared::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let period = period.validate("period")?;
         let engine_metric: crate::engine::metrics::Metric = metric.into();
         if engine_metric.of_flows(&Default::default()).is_none() {
@@ -195,7 +195,7 @@ impl Campaign {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the teams after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Team>> {
-        super::unit::check_unit_id(ctx, self.0.scope_unit_id).await?;
+        super::shared::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let page = connection::page(ctx.limits(), first, after)?;
         let rows = ctx
             .loaders()
@@ -340,23 +340,14 @@ impl CampaignQuery {
         // The campaigns run in a unit the caller sees: a key's subtree and
         // the public levels.
         let visible = ctx.scope().visibility();
-        let (rows, has_next) = store::campaigns::page_in(db, None, visible.as_ref(), page)
-            .await
-            .map_err(AppError::from)?;
-        let total = if wants_total(ctx) {
-            store::campaigns::count_in(db, None, visible.as_ref())
-                .await
-                .map_err(AppError::from)?
-        } else {
-            0
-        };
-        Ok(connection::build(
-            rows,
-            has_next,
+        Ok(connection::paged(
+            ctx,
             page,
-            total,
+            store::campaigns::page_in(db, None, visible.as_ref(), page),
+            || store::campaigns::count_in(db, None, visible.as_ref()),
             |c| c.id,
             Campaign,
-        ))
+        )
+        .await?)
     }
 }

@@ -10,7 +10,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::catalog::Metric;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::scalars::Date;
-use crate::graphql::unit::UnitRefInput;
+use crate::graphql::shared::UnitRefInput;
 use crate::store::{self, planning::CampaignFields, planning::TargetFields};
 
 /// A numeric target: reach `target` on `metric` by `dueOn`.
@@ -180,7 +180,7 @@ impl CampaignMutation {
         #[graphql(desc = "The changes.")] input: UpdateCampaignInput,
     ) -> Result<CampaignPayload> {
         let existing = find(ctx, &input.id, "input.id").await?;
-        crate::graphql::unit::check_owned_unit_id(ctx, existing.scope_unit_id).await?;
+        crate::graphql::shared::check_owned_unit_id(ctx, existing.scope_unit_id).await?;
         let mut fields = CampaignFields::from(&existing);
         if let Some(name) = input.name {
             fields.name = name.trim().to_owned();

@@ -8,7 +8,7 @@ use entity::{report, report_history};
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
-use crate::graphql::campaign::loader::group;
+use crate::graphql::loaders::group;
 use crate::store;
 
 /// Reports by id.

@@ -13,8 +13,9 @@ use super::ContextExt;
 use super::campaign::Campaign;
 use super::ids::{self, NodeType};
 use super::scalars::Date;
+use super::shared::load_unit;
 use super::team::Team;
-use super::unit::{Unit, load_unit};
+use super::unit::Unit;
 use crate::error::AppError;
 
 pub use mutation::ReportMutation;

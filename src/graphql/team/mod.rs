@@ -119,7 +119,7 @@ impl Team {
 
     /// The unit the team belongs to.
     async fn unit(&self, ctx: &Context<'_>) -> Result<Unit> {
-        super::unit::load_unit(ctx, self.0.unit_id, "a team").await
+        super::shared::load_unit(ctx, self.0.unit_id, "a team").await
     }
 
     /// The campaign the team works for, if any.
@@ -141,7 +141,7 @@ impl Team {
         ctx: &Context<'_>,
         #[graphql(desc = "The period, inclusive, at most 10 years.")] period: PeriodInput,
     ) -> Result<TeamRollup> {
-        super::unit::check_unit_id(ctx, self.0.unit_id).await?;
+        super::shared::check_unit_id(ctx, self.0.unit_id).await?;
         let period = period.validate("period")?;
         let snapshot = ctx.loaders().snapshot.get().await?;
         let flows = snapshot.team_flows(self.0.id, period);
@@ -166,7 +166,7 @@ impl Team {
         #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Unit>> {
-        super::unit::check_unit_id(ctx, self.0.unit_id).await?;
+        super::shared::check_unit_id(ctx, self.0.unit_id).await?;
         let page = connection::page(ctx.limits(), first, after)?;
         let rows = ctx
             .loaders()

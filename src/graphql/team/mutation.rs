@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::scalars::Date;
-use crate::graphql::unit::UnitRefInput;
+use crate::graphql::shared::UnitRefInput;
 use crate::store::{self, planning::TeamFields};
 
 /// Working hours, `HH:MM` local time; both `null` for around the clock.
@@ -219,7 +219,7 @@ impl TeamMutation {
         #[graphql(desc = "The changes.")] input: UpdateTeamInput,
     ) -> Result<TeamPayload> {
         let existing = find(ctx, &input.id).await?;
-        crate::graphql::unit::check_owned_unit_id(ctx, existing.unit_id).await?;
+        crate::graphql::shared::check_owned_unit_id(ctx, existing.unit_id).await?;
         let mut fields = TeamFields::from(&existing);
         if let Some(name) = input.name {
             fields.name = name.trim().to_owned();

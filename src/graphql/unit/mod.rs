@@ -41,15 +41,6 @@ pub enum UnitLevel {
     Commune,
 }
 
-/// A unit named by level and code, e.g. `{ level: COMMUNE, code: "18586" }`.
-#[derive(async_graphql::InputObject, Clone, Debug)]
-pub struct UnitRefInput {
-    /// The unit's level.
-    pub level: UnitLevel,
-    /// The unit's code at that level (statistics office code).
-    pub code: String,
-}
-
 /// The GraphQL type `Unit`, described on its `#[Object]` impl (the
 /// description partner ministries read).
 #[derive(Clone, Debug)]
@@ -198,32 +189,16 @@ impl Unit {
         ctx.scope().check_reports_of(&self.0)?;
         period.validate("period")?;
         let page = connection::page(ctx.limits(), first, after)?;
-        let (rows, has_next) = store::reports::page_in_subtree(
-            ctx.db(),
-            &self.0.path,
-            period.from.0,
-            period.to.0,
+        let (db, path, from, to) = (ctx.db(), &self.0.path, period.from.0, period.to.0);
+        Ok(connection::paged(
+            ctx,
             page,
-        )
-        .boxed()
-        .await
-        .map_err(AppError::from)?;
-        let total = if wants_total(ctx) {
-            store::reports::count_in_subtree(ctx.db(), &self.0.path, period.from.0, period.to.0)
-                .boxed()
-                .await
-                .map_err(AppError::from)?
-        } else {
-            0
-        };
-        Ok(connection::build(
-            rows,
-            has_next,
-            page,
-            total,
+            store::reports::page_in_subtree(db, path, from, to, page),
+            || store::reports::count_in_subtree(db, path, from, to),
             |r| r.id,
             Report,
-        ))
+        )
+        .await?)
     }
 
     /// Every change (correction, verification) to the reports of this
@@ -238,37 +213,16 @@ impl Unit {
         ctx.scope().check_reports_of(&self.0)?;
         period.validate("period")?;
         let page = connection::page(ctx.limits(), first, after)?;
-        let (rows, has_next) = store::reports::history_in_subtree(
-            ctx.db(),
-            &self.0.path,
-            period.from.0,
-            period.to.0,
+        let (db, path, from, to) = (ctx.db(), &self.0.path, period.from.0, period.to.0);
+        Ok(connection::paged(
+            ctx,
             page,
-        )
-        .boxed()
-        .await
-        .map_err(AppError::from)?;
-        let total = if wants_total(ctx) {
-            store::reports::count_history_in_subtree(
-                ctx.db(),
-                &self.0.path,
-                period.from.0,
-                period.to.0,
-            )
-            .boxed()
-            .await
-            .map_err(AppError::from)?
-        } else {
-            0
-        };
-        Ok(connection::build(
-            rows,
-            has_next,
-            page,
-            total,
+            store::reports::history_in_subtree(db, path, from, to, page),
+            || store::reports::count_history_in_subtree(db, path, from, to),
             |h| h.id,
             ReportChange,
-        ))
+        )
+        .await?)
     }
 
     /// Campaigns run in this unit's subtree (scoped to it or to a unit
@@ -284,26 +238,15 @@ impl Unit {
         let db = ctx.db();
         let visible = ctx.scope().visibility();
         let path = Some(self.0.path.as_str());
-        let (rows, has_next) = store::campaigns::page_in(db, path, visible.as_ref(), page)
-            .boxed()
-            .await
-            .map_err(AppError::from)?;
-        let total = if wants_total(ctx) {
-            store::campaigns::count_in(db, path, visible.as_ref())
-                .boxed()
-                .await
-                .map_err(AppError::from)?
-        } else {
-            0
-        };
-        Ok(connection::build(
-            rows,
-            has_next,
+        Ok(connection::paged(
+            ctx,
             page,
-            total,
+            store::campaigns::page_in(db, path, visible.as_ref(), page),
+            || store::campaigns::count_in(db, path, visible.as_ref()),
             |c| c.id,
             Campaign,
-        ))
+        )
+        .await?)
     }
 
     /// Every number of this unit's subtree over a period: flows summed over
@@ -456,73 +399,6 @@ fn rank_group(
     }
 }
 
-/// The unit with this id through the request's loader; a missing row is an
-/// internal error (`what` says who referred to it, for the log).
-pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<Unit> {
-    // In memory once the engine holds the tree: no loader round (a ranking
-    // asks for 63 units at once, and a loader would wait a tick for them).
-    // The request's own snapshot first, which takes no reference to the
-    // shared one.
-    let snapshot = &ctx.loaders().snapshot;
-    let in_memory = snapshot
-        .with_pinned(|s| s.directory().get(unit_id).cloned())
-        .flatten()
-        .or_else(|| {
-            loader::with_directory(snapshot.engine())
-                .and_then(|s| s.directory().get(unit_id).cloned())
-        });
-    if let Some(model) = in_memory {
-        return Unit::visible(ctx, model);
-    }
-    let model = ctx
-        .loaders()
-        .units
-        .load_one(unit_id)
-        .boxed()
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row"))
-        })?;
-    Unit::visible(ctx, model)
-}
-
-/// `FORBIDDEN` unless the caller reads the aggregates of the unit with
-/// this id (campaigns and teams are visible through their unit).
-pub(crate) async fn check_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()> {
-    check_unit_id_as(ctx, unit_id, Scope::check).await
-}
-
-/// `FORBIDDEN` unless the unit with this id is inside the caller's
-/// subtree: what writes to it, and its reports, need.
-pub(crate) async fn check_owned_unit_id(ctx: &Context<'_>, unit_id: i64) -> Result<()> {
-    check_unit_id_as(ctx, unit_id, Scope::check_owned).await
-}
-
-async fn check_unit_id_as(
-    ctx: &Context<'_>,
-    unit_id: i64,
-    check: fn(&Scope, &Model) -> Result<(), AppError>,
-) -> Result<()> {
-    if ctx.scope().is_everything() {
-        return Ok(());
-    }
-    let model = ctx
-        .loaders()
-        .units
-        .load_one(unit_id)
-        .boxed()
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("unit {unit_id} has no row")))?;
-    check(ctx.scope(), &model)?;
-    Ok(())
-}
-
-/// Whether the selection asks for `totalCount` (so the count query can be
-/// skipped when it does not).
-pub(crate) fn wants_total(ctx: &Context<'_>) -> bool {
-    ctx.look_ahead().field("totalCount").exists()
-}
-
 /// Root fields for units.
 #[derive(Default)]
 pub struct UnitQuery;
@@ -606,24 +482,15 @@ impl UnitQuery {
             within_path,
             visible: ctx.scope().visibility(),
         };
-        let (rows, has_next) = store::units::list(db, &filter, page)
-            .await
-            .map_err(AppError::from)?;
-        let total = if wants_total(ctx) {
-            store::units::count(db, &filter)
-                .await
-                .map_err(AppError::from)?
-        } else {
-            0
-        };
-        Ok(connection::build(
-            rows,
-            has_next,
+        Ok(connection::paged(
+            ctx,
             page,
-            total,
+            store::units::list(db, &filter, page),
+            || store::units::count(db, &filter),
             |u| u.id,
             |u| Unit(Arc::new(u)),
-        ))
+        )
+        .await?)
     }
 }
 

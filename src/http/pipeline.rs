@@ -1,0 +1,382 @@
+//! One GraphQL request, step by step: persisted and trusted documents,
+//! the method check, the response cache, admission (cost, limits, budget),
+//! execution, settlement and the audit record.
+
+use std::time::Duration;
+
+use async_graphql::{BatchRequest, Request, Response, ServerError};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response as HttpResponse;
+
+use crate::AppState;
+use crate::access::budget::Holder;
+use crate::access::guard;
+use crate::access::{Caller, audit, documents};
+use crate::error::codes;
+use crate::graphql::Loaders;
+
+use super::cache;
+use super::handlers::*;
+use super::reply::*;
+use super::wire::Media;
+
+/// Runs every request of the batch.
+pub(super) async fn run(call: &Call<'_>, batch: BatchRequest) -> HttpResponse {
+    let Call { state, media, .. } = *call;
+    match batch {
+        BatchRequest::Single(request) => {
+            let (status, reply, retry) = one(call, request).await;
+            let mut http = bytes_response(status, media, reply.into_bytes());
+            if let Some(retry) = retry {
+                http.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry));
+            }
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                http.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            }
+            http
+        }
+        BatchRequest::Batch(requests) => {
+            let max = state.config.serve.limits.max_batch_operations;
+            if requests.len() > max {
+                return refused(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    error_with_code(
+                        format!(
+                            "a batch may hold at most {max} operations; this one has {}",
+                            requests.len()
+                        ),
+                        codes::QUERY_TOO_COMPLEX,
+                    ),
+                );
+            }
+            let mut body = vec![b'['];
+            for (i, request) in requests.into_iter().enumerate() {
+                let (_, reply, _) = one(call, request).await;
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(&reply.into_bytes());
+            }
+            body.push(b']');
+            bytes_response(StatusCode::OK, media, body)
+        }
+    }
+}
+
+/// Runs one GraphQL request for `caller` (or answers it from the cache).
+pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, Reply, Option<u64>) {
+    let Call {
+        state,
+        caller,
+        holder,
+        media,
+        fenced,
+        via_get,
+    } = *call;
+    let finish = |response: Response| Reply::of(response, media);
+    // Persisted queries (APQ) and the allow-list.
+    let persisted = match resolve_document(state, caller, holder, &mut request).await {
+        Ok(persisted) => persisted,
+        Err(error) => return finish(Response::from_errors(vec![error])),
+    };
+    // GET runs queries only; a mutation's variables are digested for the
+    // audit log before they are handed over (not cloned: a batch holds
+    // thousands of rows).
+    let mutation = is_mutation(state, &request);
+    if via_get && mutation {
+        return finish(Response::from_errors(vec![error_with_code(
+            "mutations need POST",
+            codes::METHOD_NOT_ALLOWED,
+        )]));
+    }
+    let introspection = caller.may_introspect(&state.access.settings);
+    // Only a read behind the fence may be answered from the cache.
+    let mut cache_status = if state.cache.is_some() {
+        cache::Status::Bypass
+    } else {
+        cache::Status::Off
+    };
+    let mut cacheable = None;
+    if !mutation && fenced {
+        if let (Some(cache), Some(version)) = (&state.cache, state.engine.data_version()) {
+            if let Some(key) = cache::Key::of(&request, caller, introspection) {
+                if let Some(entry) = cache.get(&key, version) {
+                    return cached(state, caller, holder, &entry, media);
+                }
+                cache_status = cache::Status::Miss;
+                cacheable = Some((key, version));
+            }
+        }
+    }
+    if !introspection {
+        request = request.disable_introspection();
+    }
+    // Cost, limits and budget (refused: nothing runs, and nothing is kept).
+    let mut admission = state
+        .guard
+        .admit(&mut request, caller, holder, introspection);
+    let variables_digest = mutation.then(|| audit::variables_digest(&request.variables));
+    let operation_name = request.operation_name.clone();
+    // A mutation's audit record: every write transaction it runs commits
+    // the record with its rows (`store::changes`), so a mutation that
+    // wrote is never without one; one that wrote nothing is recorded after.
+    let audit_record = admission
+        .estimate
+        .as_ref()
+        .filter(|e| e.mutation)
+        .map(|estimate| {
+            audit::record(
+                caller,
+                operation_name
+                    .as_deref()
+                    .or(estimate.operation_name.as_deref()),
+                &estimate.root_fields,
+                variables_digest.unwrap_or_default(),
+                true,
+            )
+        });
+    let mut audit_written = false;
+    let mut response = match admission.refusal.take() {
+        None => {
+            let request = request
+                .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
+                .data(caller.clone());
+            let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
+            let execution = tokio::time::timeout(timeout, state.schema.execute(request));
+            let executed = match &audit_record {
+                Some(record) => {
+                    let (executed, written) =
+                        crate::store::changes::audited(record.clone(), execution).await;
+                    audit_written = written;
+                    executed
+                }
+                None => execution.await,
+            };
+            match executed {
+                Ok(response) => response,
+                Err(_) => Response::from_errors(vec![error_with_code(
+                    format!("the request ran longer than {} ms", timeout.as_millis()),
+                    codes::TIMEOUT,
+                )]),
+            }
+        }
+        Some(error) => {
+            cacheable = None;
+            Response::from_errors(vec![error])
+        }
+    };
+    for error in &mut response.errors {
+        classify(error);
+        if !introspection {
+            strip_suggestions(error);
+        }
+    }
+    state
+        .guard
+        .settle(&admission, caller, holder, &mut response);
+    let estimate = admission.estimate;
+    if let (Some(cache), Some((key, version)), Some(estimate)) =
+        (&state.cache, cacheable, estimate.as_ref())
+    {
+        cache.put(
+            key,
+            version,
+            &response,
+            &estimate.root_fields,
+            estimate.points,
+            estimate.nodes,
+        );
+    }
+    response.extensions.insert(
+        "responseCache".to_owned(),
+        async_graphql::Value::from(cache_status.as_str()),
+    );
+    if let Some(note) = persisted {
+        response
+            .extensions
+            .insert("persistedQuery".to_owned(), note);
+    }
+    // Refused, or ran without writing: recorded now.
+    if let Some(mut record) = audit_record.filter(|_| !audit_written) {
+        record.succeeded = response.errors.is_empty();
+        if let Err(err) = crate::store::access::record_audit(&state.db, record).await {
+            tracing::error!(error = %err, "could not record a mutation in the audit log");
+        }
+    }
+    finish(response)
+}
+
+/// A cached answer: charged to the caller's budget like an executed one,
+/// with a fresh `extensions.cost`.
+pub(super) fn cached(
+    state: &AppState,
+    caller: &Caller,
+    holder: Option<Holder>,
+    entry: &cache::Entry,
+    media: Media,
+) -> (StatusCode, Reply, Option<u64>) {
+    let left = match holder {
+        Some(holder) => {
+            let budgets = state.guard.budgets();
+            if let Err(error) = guard::charge(budgets, holder, caller, entry.requested) {
+                return Reply::of(Response::from_errors(vec![error]), media);
+            }
+            budgets.refund(holder, caller.budget, entry.requested - entry.actual)
+        }
+        None => caller.budget.points,
+    };
+    let cost = guard::cost_value(caller, entry.requested, entry.actual, entry.nodes, left);
+    let mut extensions = async_graphql::indexmap::IndexMap::new();
+    extensions.insert("cost".to_owned(), cost);
+    extensions.insert(
+        "responseCache".to_owned(),
+        async_graphql::Value::from(cache::Status::Hit.as_str()),
+    );
+    let mut body = Vec::with_capacity(entry.data.len() + 256);
+    body.extend_from_slice(b"{\"data\":");
+    body.extend_from_slice(&entry.data);
+    body.extend_from_slice(b",\"extensions\":");
+    if serde_json::to_writer(&mut body, &extensions).is_err() {
+        body.extend_from_slice(b"{}");
+    }
+    body.push(b'}');
+    (StatusCode::OK, Reply::Cached(body), None)
+}
+
+/// Whether the request's operation is a mutation (a document that does
+/// not parse is not: execution reports it).
+pub(super) fn is_mutation(state: &AppState, request: &Request) -> bool {
+    // Most documents never say the word: skip looking them up.
+    if !request.query.contains("mutation") {
+        return false;
+    }
+    let Some(document) = state.guard.parse(&request.query) else {
+        return false;
+    };
+    crate::access::cost::operation(&document, request.operation_name.as_deref())
+        .is_some_and(|op| op.ty == async_graphql::parser::types::OperationType::Mutation)
+}
+
+/// Fills in a persisted query's document, and enforces the allow-list.
+/// A document sent with its hash is stored in the caller's partition of
+/// the APQ store once the caller has paid for it; one too large to store
+/// still runs, and the returned note (`extensions.persistedQuery`) says it
+/// was not stored.
+pub(super) async fn resolve_document(
+    state: &AppState,
+    caller: &Caller,
+    holder: Option<Holder>,
+    request: &mut Request,
+) -> Result<Option<async_graphql::Value>, ServerError> {
+    let docs = &state.access.documents;
+    let persisted = request
+        .extensions
+        .get("persistedQuery")
+        .and_then(|v| match v {
+            async_graphql::Value::Object(o) => o.get("sha256Hash").cloned(),
+            _ => None,
+        })
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.to_ascii_lowercase()),
+            _ => None,
+        });
+    let internal = |err: sea_orm::DbErr| {
+        tracing::error!(error = %err, "document lookup failed");
+        error_with_code("internal error", codes::INTERNAL)
+    };
+    let partition = match caller.key_id {
+        Some(id) => documents::Partition::Key(id),
+        None => documents::Partition::Anonymous,
+    };
+    let not_allowed = || {
+        error_with_code(
+            "this key runs only registered documents, and this one is not registered",
+            codes::DOCUMENT_NOT_ALLOWED,
+        )
+    };
+    let mut note = None;
+    if let Some(hash) = &persisted {
+        if request.query.trim().is_empty() {
+            // An allow-list caller learns that an unregistered hash is not
+            // allowed, not whether some partition holds it.
+            if caller.allow_list_only
+                && docs
+                    .registered(&state.db, hash)
+                    .await
+                    .map_err(internal)?
+                    .is_none()
+            {
+                return Err(not_allowed());
+            }
+            match docs
+                .lookup(&state.db, hash, partition)
+                .await
+                .map_err(internal)?
+            {
+                Some(document) => request.query = document,
+                None => {
+                    return Err(error_with_code(
+                        "PersistedQueryNotFound",
+                        documents::PERSISTED_QUERY_NOT_FOUND,
+                    ));
+                }
+            }
+        } else if documents::hash(&request.query) != *hash {
+            return Err(error_with_code(
+                "the query does not match its sha256Hash",
+                codes::BAD_USER_INPUT,
+            ));
+        } else if !caller.allow_list_only {
+            note = remember(state, caller, holder, hash, &request.query, partition)?;
+        }
+    }
+    if caller.allow_list_only {
+        let hash = persisted.unwrap_or_else(|| documents::hash(&request.query));
+        if docs
+            .registered(&state.db, &hash)
+            .await
+            .map_err(internal)?
+            .is_none()
+        {
+            return Err(not_allowed());
+        }
+    }
+    Ok(note)
+}
+
+/// Stores a persisted document, charging the caller first
+/// (`--persisted-query-points-per-kib` per started KiB); a refused charge
+/// refuses the request. Returns the note for a document too large to store.
+pub(super) fn remember(
+    state: &AppState,
+    caller: &Caller,
+    holder: Option<Holder>,
+    hash: &str,
+    document: &str,
+    partition: documents::Partition,
+) -> Result<Option<async_graphql::Value>, ServerError> {
+    let docs = &state.access.documents;
+    if !docs.storable(document.len()) {
+        let mut note = async_graphql::indexmap::IndexMap::new();
+        note.insert(async_graphql::Name::new("stored"), false.into());
+        note.insert(
+            async_graphql::Name::new("reason"),
+            format!(
+                "documents over {} bytes are not stored: send the query itself each time",
+                docs.bounds().max_document_bytes
+            )
+            .into(),
+        );
+        return Ok(Some(async_graphql::Value::Object(note)));
+    }
+    let per_kib = state.config.serve.bounds.persisted_query_points_per_kib;
+    let points = (document.len() as u64).div_ceil(1024).max(1) * per_kib;
+    if let Some(holder) = holder.filter(|_| points > 0) {
+        guard::charge(state.guard.budgets(), holder, caller, points)?;
+    }
+    docs.remember_apq(hash, document, partition);
+    Ok(None)
+}
