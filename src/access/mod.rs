@@ -10,6 +10,10 @@
 //! - [`documents`]: trusted documents (persisted queries and the
 //!   allow-list).
 //! - [`audit`]: the record of every mutation.
+//!
+//! May import: [`crate::model`], [`crate::store`], [`crate::engine`] and
+//! [`crate::error`], and async-graphql's parser and registry (never its
+//! execution).
 
 pub mod audit;
 pub mod budget;

@@ -1,6 +1,9 @@
 //! Demo data: the real 2023 unit map and the reference scenario of
 //! DOMAIN.md, generated deterministically (fixed seed) so that every
 //! published figure comes out exactly through the API.
+//!
+//! May import: [`crate::model`], [`crate::store`] (its bulk inserts) and
+//! [`crate::text`].
 
 pub mod bulk;
 pub mod national;

@@ -9,6 +9,10 @@
 //!
 //! The database stays the source of truth: the snapshot is rebuilt from it
 //! (see [`crate::engine::handle`]) and never written to directly.
+//!
+//! May import: `entity`, [`crate::model`] and [`crate::store`] (the tables
+//! it is built from and follows); its tests also draw from the demo's
+//! generator.
 
 pub mod apply;
 pub mod build;

@@ -2,6 +2,10 @@
 //!
 //! Resolvers build no SQL: they call [`crate::store`] (through the per-request
 //! loaders that sit beside each type) and wrap the rows in output types.
+//!
+//! May import every layer below it: [`crate::access`], [`crate::ingest`],
+//! [`crate::engine`], [`crate::store`], [`crate::model`], [`crate::error`]
+//! and [`crate::config`]; never [`crate::http`].
 
 pub mod access;
 pub mod campaign;

@@ -22,6 +22,8 @@
 //!   an unusable key is 401, a spent budget 429 with `Retry-After`.
 //! - A response to a request error (nothing was executed) has no `data`
 //!   entry, only `errors` (and `extensions`); an executed one has `data`.
+//!
+//! May import everything: it is the top of the one-way arrows.
 
 pub mod cache;
 pub mod client;

@@ -4,6 +4,10 @@
 //!
 //! The same checks run for a GraphQL batch and for a file, so a row is
 //! refused with the same code whichever way it arrives.
+//!
+//! May import: [`crate::model`], [`crate::store`], [`crate::engine`] (rows
+//! are checked against its unit tree), [`crate::access`] (the caller's
+//! scope) and [`crate::error`]; nothing of GraphQL or HTTP.
 
 pub mod csv;
 pub mod submit;

@@ -3,6 +3,9 @@
 //! Nothing here knows about GraphQL or HTTP, so every function can be tested
 //! on its own. Functions that serve loaders take many keys and issue one
 //! statement per call (`WHERE id IN (…)`), never one per key.
+//!
+//! May import: `entity`, [`crate::model`] and [`crate::text`], nothing above
+//! (`tests/layers.rs` checks it).
 
 pub mod access;
 pub mod campaigns;

@@ -491,7 +491,37 @@ async fn full_engine(db: &sea_orm::DatabaseConnection) -> Arc<Engine> {
         .rebuild(db)
         .await
         .expect("build the rollup engine over the template");
+    let version = engine.data_version().expect("the template's data version");
+    let mut built = TEMPLATE_VERSIONS.lock().expect("template versions");
+    built[backend_slot(db.get_database_backend())] = Some(version);
     engine
+}
+
+/// The data version each backend's full-demo template was built at.
+static TEMPLATE_VERSIONS: std::sync::Mutex<[Option<i64>; 2]> = std::sync::Mutex::new([None; 2]);
+
+fn backend_slot(backend: sea_orm::DbBackend) -> usize {
+    usize::from(backend == sea_orm::DbBackend::Postgres)
+}
+
+/// Fails a full-demo test that wrote. Its database is a copy of the
+/// template and its server follows it with the engine every full-demo test
+/// shares, so a write would move the numbers under the other tests: a test
+/// that writes must run on a smaller demo, with an engine of its own.
+pub async fn assert_shared_engine_unwritten(parts: DemoParts, backend: Backend) {
+    if parts != DemoParts::Full {
+        return;
+    }
+    let (engine, slot) = match backend {
+        Backend::Sqlite => (full_sqlite_template().await.1, 0),
+        Backend::Postgres => (full_postgres_template().await.1, 1),
+    };
+    let built = TEMPLATE_VERSIONS.lock().expect("template versions")[slot];
+    assert_eq!(
+        engine.data_version(),
+        built,
+        "a full-demo test wrote (the shared engine moved from the template's version)"
+    );
 }
 
 /// The PostgreSQL database holding the full demo, built once per test
@@ -595,6 +625,11 @@ macro_rules! db_test {
                 )
                 .await;
                 body(app).await;
+                $crate::common::assert_shared_engine_unwritten(
+                    $crate::common::db_test!(@parts $parts),
+                    $crate::common::Backend::Sqlite,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -608,6 +643,11 @@ macro_rules! db_test {
                 )
                 .await;
                 body(app).await;
+                $crate::common::assert_shared_engine_unwritten(
+                    $crate::common::db_test!(@parts $parts),
+                    $crate::common::Backend::Postgres,
+                )
+                .await;
             }
         }
     };
@@ -627,6 +667,11 @@ macro_rules! db_test {
                 )
                 .await;
                 body(app).await;
+                $crate::common::assert_shared_engine_unwritten(
+                    $crate::common::db_test!(@parts $parts),
+                    $crate::common::Backend::Sqlite,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -639,6 +684,11 @@ macro_rules! db_test {
                 )
                 .await;
                 body(app).await;
+                $crate::common::assert_shared_engine_unwritten(
+                    $crate::common::db_test!(@parts $parts),
+                    $crate::common::Backend::Postgres,
+                )
+                .await;
             }
         }
     };
