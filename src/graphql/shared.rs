@@ -38,16 +38,17 @@ pub(crate) async fn load_unit(ctx: &Context<'_>, unit_id: i64, what: &str) -> Re
     if let Some(model) = in_memory {
         return Unit::visible(ctx, model);
     }
-    let model = ctx
-        .loaders()
-        .units
-        .load_one(unit_id)
-        .boxed()
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row"))
-        })?;
+    let model = unit_row(ctx, unit_id, what).await?;
     Unit::visible(ctx, model)
+}
+
+/// The unit row with this id through the request's loader; a missing row
+/// is an internal error (`what` says who referred to it, for the log).
+async fn unit_row(ctx: &Context<'_>, unit_id: i64, what: &str) -> Result<std::sync::Arc<Model>> {
+    let row = ctx.loaders().units.load_one(unit_id).boxed().await?;
+    Ok(row.ok_or_else(|| {
+        AppError::Internal(format!("{what} refers to unit {unit_id}, which has no row"))
+    })?)
 }
 
 /// `FORBIDDEN` unless the caller reads the aggregates of the unit with
@@ -70,13 +71,7 @@ async fn check_unit_id_as(
     if ctx.scope().is_everything() {
         return Ok(());
     }
-    let model = ctx
-        .loaders()
-        .units
-        .load_one(unit_id)
-        .boxed()
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("unit {unit_id} has no row")))?;
+    let model = unit_row(ctx, unit_id, "a scope check").await?;
     check(ctx.scope(), &model)?;
     Ok(())
 }
