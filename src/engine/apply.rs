@@ -84,11 +84,12 @@ impl Snapshot {
             if !self.is_reporting_unit(leaf) {
                 return Err(NeedsRebuild("a report of a unit that has children"));
             }
+            let values = delta.values.to_array();
             let mut at = Some(leaf);
             while let Some(u) = at {
                 add(
                     subtree.entry(u).or_default().entry(delta.day).or_default(),
-                    &delta.values.to_array(),
+                    &values,
                 );
                 if let Some(c) = delta.campaign_id {
                     add(
@@ -97,7 +98,7 @@ impl Snapshot {
                             .or_default()
                             .entry(delta.day)
                             .or_default(),
-                        &delta.values.to_array(),
+                        &values,
                     );
                 }
                 touch(u, delta.day);
@@ -106,7 +107,7 @@ impl Snapshot {
             if let Some(t) = delta.team_id {
                 add(
                     team.entry(t).or_default().entry(delta.day).or_default(),
-                    &delta.values.to_array(),
+                    &values,
                 );
             }
         }

@@ -208,7 +208,7 @@ impl Metric {
         match self {
             Metric::CardsIssuedTotal => Some(Metric::CardsIssued),
             Metric::AccountsActivatedTotal => Some(Metric::AccountsActivated),
-            flow if flow.of_flows(&Flows::default()).is_some() => Some(flow),
+            flow if flow.info().kind == MetricKind::Flow => Some(flow),
             _ => None,
         }
     }

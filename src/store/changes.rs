@@ -93,7 +93,7 @@ pub async fn commit_audited(txn: DatabaseTransaction) -> Result<(), DbErr> {
 /// Opens a write transaction and takes the next data version.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<(DatabaseTransaction, i64), DbErr> {
     let txn = db.begin().await?;
-    let version = bump(&txn).await?;
+    let version = take_version(&mut &txn).await?;
     Ok((txn, version))
 }
 
@@ -113,7 +113,7 @@ pub async fn commit_write(
 /// revocation): it takes a version, so that replicas drop the key as soon as
 /// they follow, but it changes no number or row a response shows.
 pub async fn commit_access_write(txn: DatabaseTransaction, version: i64) -> Result<(), DbErr> {
-    record_kind(&txn, version, KIND_ACCESS, Vec::new()).await?;
+    log(&mut &txn, version, KIND_ACCESS, &[]).await?;
     commit_audited(txn).await
 }
 
@@ -121,8 +121,8 @@ pub async fn commit_access_write(txn: DatabaseTransaction, version: i64) -> Resu
 /// `import`): takes the next version and logs it as "rebuild", so running
 /// replicas read the tables again rather than replay millions of deltas.
 pub async fn mark_rebuild(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
-    let version = bump(txn).await?;
-    record_kind(txn, version, KIND_REBUILD, Vec::new()).await?;
+    let version = take_version(&mut &*txn).await?;
+    log(&mut &*txn, version, KIND_REBUILD, &[]).await?;
     Ok(version)
 }
 
@@ -145,6 +145,9 @@ pub(crate) trait VersionedTxn {
     fn backend(&self) -> DbBackend;
     /// Runs one statement.
     async fn run(&mut self, sql: &str) -> Result<(), DbErr>;
+    /// Runs one statement with one byte string bound to its only parameter
+    /// (`$1` on PostgreSQL, `?` on SQLite).
+    async fn run_with_bytes(&mut self, sql: &str, bytes: &[u8]) -> Result<(), DbErr>;
     /// Runs one statement that returns one number.
     async fn number(&mut self, sql: &str) -> Result<Option<i64>, DbErr>;
 }
@@ -156,6 +159,12 @@ impl VersionedTxn for &DatabaseTransaction {
 
     async fn run(&mut self, sql: &str) -> Result<(), DbErr> {
         self.execute_unprepared(sql).await.map(|_| ())
+    }
+
+    async fn run_with_bytes(&mut self, sql: &str, bytes: &[u8]) -> Result<(), DbErr> {
+        let backend = self.get_database_backend();
+        let statement = Statement::from_sql_and_values(backend, sql, [bytes.to_vec().into()]);
+        self.execute_raw(statement).await.map(|_| ())
     }
 
     async fn number(&mut self, sql: &str) -> Result<Option<i64>, DbErr> {
@@ -189,12 +198,22 @@ pub(crate) async fn log(
     payload: &[u8],
 ) -> Result<(), DbErr> {
     let backend = txn.backend();
-    txn.run(&format!(
-        "INSERT INTO data_changes (version, kind, payload, at) VALUES ({version}, {}, {}, {})",
-        super::sql::quote(kind),
-        super::sql::bytes(backend, payload),
-        super::sql::timestamp(Utc::now()),
-    ))
+    // The payload is bound, not rendered: a national day's deltas are half
+    // a megabyte.
+    let payload_parameter = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    txn.run_with_bytes(
+        &format!(
+            "INSERT INTO data_changes (version, kind, payload, at) \
+             VALUES ({version}, {}, {payload_parameter}, {})",
+            super::sql::quote(kind),
+            super::sql::timestamp(Utc::now()),
+        ),
+        payload,
+    )
     .await?;
     // Old entries are only read by a replica that fell behind; one that fell
     // this far behind rebuilds instead.
@@ -207,11 +226,6 @@ pub(crate) async fn log(
         txn.run(&format!("NOTIFY {CHANNEL}, '{version}'")).await?;
     }
     Ok(())
-}
-
-/// Bumps the data version (the first statement of a write transaction).
-async fn bump(txn: &DatabaseTransaction) -> Result<i64, DbErr> {
-    take_version(&mut &*txn).await
 }
 
 /// The committed data version.
@@ -235,15 +249,6 @@ pub async fn record(txn: &DatabaseTransaction, version: i64, change: &Change) ->
     } else {
         (KIND_DELTA, encode(change))
     };
-    record_kind(txn, version, kind, payload).await
-}
-
-async fn record_kind(
-    txn: &DatabaseTransaction,
-    version: i64,
-    kind: &str,
-    payload: Vec<u8>,
-) -> Result<(), DbErr> {
     log(&mut &*txn, version, kind, &payload).await
 }
 

@@ -105,6 +105,23 @@ impl VersionedTxn for Tx {
         self.exec(sql).await.map(|_| ())
     }
 
+    async fn run_with_bytes(&mut self, sql: &str, bytes: &[u8]) -> Result<(), DbErr> {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        let done = match self {
+            Tx::Sqlite(tx) => sqlx::query(sql)
+                .bind(bytes.to_vec())
+                .execute(&mut **tx)
+                .await
+                .map(|_| ()),
+            Tx::Postgres(tx) => sqlx::query(sql)
+                .bind(bytes.to_vec())
+                .execute(&mut **tx)
+                .await
+                .map(|_| ()),
+        };
+        done.map_err(db_err("import"))
+    }
+
     async fn number(&mut self, sql: &str) -> Result<Option<i64>, DbErr> {
         Ok(self.numbers(sql).await?.first().copied())
     }

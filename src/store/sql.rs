@@ -23,14 +23,19 @@ pub fn number_or_null(value: Option<i64>) -> String {
 pub fn row(values: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(96);
     out.push('(');
-    for (i, value) in values.iter().enumerate() {
+    push_joined(&mut out, values.iter());
+    out.push(')');
+    out
+}
+
+/// Appends `items` to `out`, separated by commas.
+fn push_joined<T: std::fmt::Display>(out: &mut String, items: impl Iterator<Item = T>) {
+    for (i, item) in items.enumerate() {
         if i > 0 {
             out.push(',');
         }
-        let _ = write!(out, "{value}");
+        let _ = write!(out, "{item}");
     }
-    out.push(')');
-    out
 }
 
 /// A timestamp as an SQL literal both databases read back as the same
@@ -41,24 +46,10 @@ pub fn timestamp(at: chrono::DateTime<Utc>) -> String {
 
 /// A PostgreSQL array literal of numbers (`'{1,2,3}'`).
 pub fn pg_array<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
-    use std::fmt::Write;
     let mut out = String::from("'{");
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{item}");
-    }
+    push_joined(&mut out, items);
     out.push_str("}'");
     out
-}
-
-/// A byte string literal of `backend`'s dialect.
-pub fn bytes(backend: sea_orm::DbBackend, bytes: &[u8]) -> String {
-    match backend {
-        sea_orm::DbBackend::Postgres => format!("'\\x{}'::bytea", hex::encode(bytes)),
-        _ => format!("x'{}'", hex::encode(bytes)),
-    }
 }
 
 #[cfg(test)]
@@ -73,7 +64,5 @@ mod tests {
         assert_eq!(number_or_null(Some(-3)), "-3");
         assert_eq!(row(&[&1, &"'a'", &"NULL"]), "(1,'a',NULL)");
         assert_eq!(pg_array([1, 2, 3].iter()), "'{1,2,3}'");
-        assert_eq!(bytes(sea_orm::DbBackend::Sqlite, &[0, 255]), "x'00ff'");
-        assert_eq!(bytes(sea_orm::DbBackend::Postgres, &[]), "'\\x'::bytea");
     }
 }

@@ -141,7 +141,7 @@ impl Campaign {
         super::shared::check_unit_id(ctx, self.0.scope_unit_id).await?;
         let period = period.validate("period")?;
         let engine_metric: crate::engine::metrics::Metric = metric.into();
-        if engine_metric.of_flows(&Default::default()).is_none() {
+        if engine_metric.info().kind != crate::engine::metrics::MetricKind::Flow {
             return Err(AppError::bad_input("metric", "teams are ranked on a flow metric").into());
         }
         let snapshot = ctx.loaders().snapshot.get().await?;
