@@ -147,7 +147,7 @@ async fn run_import(database_url: String, args: ImportArgs) -> Result<(), String
 
     use indicatif::{ProgressBar, ProgressStyle};
 
-    use crate::engine::build;
+    use crate::engine::snapshot::build;
     use crate::ingest::{Directory, csv};
 
     init_tracing();

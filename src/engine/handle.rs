@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::{Mutex, watch};
 
-use super::build;
 use super::directory::UnitDirectory;
 use super::fence::Fence;
 use super::ranks::RankCache;
 use super::snapshot::Snapshot;
+use super::snapshot::build;
 use crate::store;
 use crate::store::changes::{self, Logged};
 
@@ -55,8 +55,10 @@ impl Engine {
         })
     }
 
-    /// The rankings kept for the current data version.
-    pub fn rankings(&self) -> &RankCache {
+    /// The rankings kept for the current data version, held beside the
+    /// snapshot (every snapshot installed shares it; it forgets rankings
+    /// of older data versions by itself).
+    pub fn rankings(&self) -> &Arc<RankCache> {
         &self.rankings
     }
 
@@ -86,8 +88,7 @@ impl Engine {
     }
 
     /// Installs a snapshot; requests that start afterwards read it.
-    pub fn install(&self, mut snapshot: Snapshot) {
-        snapshot.rankings = self.rankings.clone();
+    pub fn install(&self, snapshot: Snapshot) {
         self.current.send_replace(Some(Arc::new(snapshot)));
     }
 
@@ -206,11 +207,7 @@ impl Engine {
         };
         let read = started.elapsed();
         let snapshot = tokio::task::spawn_blocking(move || {
-            let mut s = builder.finish(&stocks);
-            s.version = version;
-            s.data_version = version;
-            s.directory = Arc::new(UnitDirectory::new(rows));
-            s
+            builder.finish(&stocks, version, UnitDirectory::new(rows))
         })
         .await
         .map_err(|err| DbErr::Custom(format!("engine build failed: {err}")))?;

@@ -11,11 +11,8 @@
 //! (see [`crate::engine::handle`]) and never written to directly.
 //!
 //! May import: `entity`, [`crate::model`] and [`crate::store`] (the tables
-//! it is built from and follows); its tests also draw from the demo's
-//! generator.
+//! it is built from and follows).
 
-pub mod apply;
-pub mod build;
 pub mod directory;
 pub mod fence;
 pub mod handle;

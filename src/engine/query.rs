@@ -111,19 +111,17 @@ impl Snapshot {
     /// attributed to `campaign`.
     pub fn flows(&self, u: u32, period: Period, campaign: Option<i64>) -> Flows {
         Flows::from_array(match campaign {
-            None => self.flows[u as usize].sum(period),
+            None => self.flow_series(u).sum(period),
             Some(c) => self
-                .campaign_flows
-                .get(&c)
-                .and_then(|per_unit| per_unit.get(&u))
+                .campaign_series(c, u)
                 .map_or([0; FLOWS], |series| series.sum(period)),
         })
     }
 
     /// The stocks and cumulative totals of a unit's subtree as of `d`.
     fn stocks_at(&self, u: u32, d: Day) -> (i64, i64, i64, i64, i64) {
-        let stocks = self.stocks[u as usize].at(d);
-        let flows = self.flows[u as usize].through(d);
+        let stocks = self.stock_series(u).at(d);
+        let flows = self.flow_series(u).through(d);
         (
             stocks[ELIGIBLE],
             stocks[PRESENT],
@@ -164,16 +162,14 @@ impl Snapshot {
         let mut total = 0;
         let mut reported = 0;
         for member in self.subtree(u) {
-            if self.units[*member as usize].level != UnitLevel::Commune {
+            if self.unit(*member).level != UnitLevel::Commune {
                 continue;
             }
             total += 1;
             let did = match campaign {
-                None => self.flows[*member as usize].reported_in(period),
+                None => self.flow_series(*member).reported_in(period),
                 Some(c) => self
-                    .campaign_flows
-                    .get(&c)
-                    .and_then(|per_unit| per_unit.get(member))
+                    .campaign_series(c, *member)
                     .is_some_and(|series| series.reported_in(period)),
             };
             if did {
@@ -186,11 +182,9 @@ impl Snapshot {
     /// The last day on or before the period's end with a report in the subtree.
     pub fn last_reported(&self, u: u32, period: Period, campaign: Option<i64>) -> Option<Day> {
         match campaign {
-            None => self.flows[u as usize].last_on_or_before(period.to),
+            None => self.flow_series(u).last_on_or_before(period.to),
             Some(c) => self
-                .campaign_flows
-                .get(&c)
-                .and_then(|per_unit| per_unit.get(&u))
+                .campaign_series(c, u)
                 .and_then(|series| series.last_on_or_before(period.to)),
         }
     }
@@ -251,7 +245,7 @@ impl Snapshot {
         };
         measured.sort_by(|a, b| {
             by_value(a, b).then_with(|| {
-                let (ua, ub) = (&self.units[a.unit as usize], &self.units[b.unit as usize]);
+                let (ua, ub) = (self.unit(a.unit), self.unit(b.unit));
                 ua.code_number
                     .cmp(&ub.code_number)
                     .then(ua.code.cmp(&ub.code))
@@ -287,7 +281,7 @@ impl Snapshot {
         let mut complete = 0;
         let mut total = 0;
         for member in self.subtree(u) {
-            if self.units[*member as usize].level != level {
+            if self.unit(*member).level != level {
                 continue;
             }
             total += 1;
@@ -307,39 +301,24 @@ impl Snapshot {
         indicator: Indicator,
         within: Option<u32>,
     ) -> Vec<(u32, Day)> {
-        let Some(days) = self.completed_on.get(&indicator) else {
+        let days = self.completed_on(indicator);
+        if days.is_empty() {
             return Vec::new();
-        };
+        }
         let mut out: Vec<(u32, Day)> = self
             .units_of_level(level, within)
             .into_iter()
             .filter_map(|u| days[u as usize].map(|d| (u, d)))
             .collect();
-        out.sort_by_key(|(u, d)| (*d, self.units[*u as usize].code_number, *u));
+        out.sort_by_key(|(u, d)| (*d, self.unit(*u).code_number, *u));
         out
     }
 
     /// The flows of the reports attributed to a team over a period.
     pub fn team_flows(&self, team: i64, period: Period) -> Flows {
         Flows::from_array(
-            self.team_flows
-                .get(&team)
+            self.team_series(team)
                 .map_or([0; FLOWS], |series| series.sum(period)),
         )
-    }
-
-    /// The dense index of a unit's id, for callers holding ids.
-    pub fn unit_id(&self, u: u32) -> i64 {
-        self.units[u as usize].id
-    }
-
-    /// The parent of a unit.
-    pub fn parent(&self, u: u32) -> Option<u32> {
-        self.units[u as usize].parent
-    }
-
-    /// The children of a unit.
-    pub fn children(&self, u: u32) -> &[u32] {
-        &self.units[u as usize].children
     }
 }

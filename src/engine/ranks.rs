@@ -77,9 +77,10 @@ impl Placings {
 /// Rankings computed at one data version, bounded in bytes (a
 /// commune-level group holds 10,598 placings, and a client may vary the
 /// period at will): the least recently used go first. The engine holds one
-/// and hands it to every snapshot it installs; a look-up at a newer data
+/// beside its snapshots (which stay immutable); a look-up at a newer data
 /// version empties it first, so rankings of an older version are never
-/// read (nor kept).
+/// read (nor kept), and a look-up with an older snapshot still in use
+/// computes its answer without storing it.
 #[derive(Debug)]
 pub struct RankCache {
     version: AtomicI64,
@@ -155,6 +156,25 @@ impl RankCache {
         }
     }
 
+    /// The placings of one ranking of `snapshot`, computed at most once per
+    /// data version (two requests asking at once may both compute it, with
+    /// the same result).
+    pub fn placings(&self, snapshot: &Snapshot, key: RankingKey) -> Arc<Placings> {
+        let version = snapshot.data_version();
+        if let Some(known) = self.get(version, &key) {
+            return known;
+        }
+        let units = match key.group {
+            Group::Children(parent) => snapshot.children(parent).to_vec(),
+            Group::Alone(unit) => vec![unit],
+            Group::Level(level, within) => snapshot.units_of_level(level, within),
+        };
+        let placings =
+            Arc::new(snapshot.rank_with_movement(&units, key.measure, key.period, key.descending));
+        self.put(version, key, placings.clone());
+        placings
+    }
+
     /// Bytes held now (after pending evictions).
     pub fn bytes(&self) -> u64 {
         self.held.run_pending_tasks();
@@ -170,24 +190,6 @@ impl Snapshot {
             (Among::Siblings, Some(parent)) => Group::Children(parent),
             (Among::Siblings, None) => Group::Alone(unit),
         }
-    }
-
-    /// The placings of one ranking, computed at most once per data version
-    /// (two requests asking at once may both compute it, with the same
-    /// result).
-    pub fn placings(&self, key: RankingKey) -> Arc<Placings> {
-        if let Some(known) = self.rankings.get(self.data_version, &key) {
-            return known;
-        }
-        let units = match key.group {
-            Group::Children(parent) => self.children(parent).to_vec(),
-            Group::Alone(unit) => vec![unit],
-            Group::Level(level, within) => self.units_of_level(level, within),
-        };
-        let placings =
-            Arc::new(self.rank_with_movement(&units, key.measure, key.period, key.descending));
-        self.rankings.put(self.data_version, key, placings.clone());
-        placings
     }
 
     /// Ranks `units` over `period` and over the previous period.
@@ -219,5 +221,66 @@ impl Snapshot {
             .map(|(i, p)| (p.current.measured.unit, i as u32))
             .collect();
         Placings { order, by_unit }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::metrics::Metric;
+    use crate::engine::snapshot::build::build;
+    use crate::model::rows::UnitInput;
+
+    /// A ministry with `n` provinces.
+    fn country(n: i64) -> Snapshot {
+        let mut units = vec![UnitInput {
+            id: 1,
+            level: UnitLevel::Ministry,
+            code: "0".into(),
+            parent_id: None,
+        }];
+        units.extend((2..n + 2).map(|id| UnitInput {
+            id,
+            level: UnitLevel::Province,
+            code: id.to_string(),
+            parent_id: Some(1),
+        }));
+        build(units, &[], &[])
+    }
+
+    #[test]
+    fn the_cache_holds_at_most_its_bytes_and_forgets_older_versions() {
+        let snapshot = country(500);
+        let bound = 256 << 10;
+        let cache = RankCache::new(bound);
+        let key = |day: i32| RankingKey {
+            group: Group::Level(UnitLevel::Province, None),
+            measure: Measure::Metric(Metric::CardsIssued),
+            period: Period { from: day, to: day },
+            descending: true,
+        };
+        // A client varying the period at will: far more than the bound.
+        let one = cache.placings(&snapshot, key(0)).bytes() as u64;
+        for day in 0..2000 {
+            assert_eq!(cache.placings(&snapshot, key(day)).in_order().len(), 500);
+        }
+        assert!(
+            one * 2000 > bound * 10,
+            "the rankings asked exceed the bound"
+        );
+        assert!(cache.bytes() <= bound, "{} bytes held", cache.bytes());
+        assert!(cache.bytes() >= bound / 2, "the cache is used");
+
+        // A newer data version empties it; the old snapshot then stores nothing.
+        let next = snapshot
+            .apply(7, &Default::default(), &[])
+            .expect("an empty change applies");
+        cache.placings(&next, key(1));
+        assert!(cache.bytes() <= one + 1024);
+        cache.placings(&snapshot, key(2));
+        assert!(
+            cache.bytes() <= one + 1024,
+            "an older snapshot stored nothing"
+        );
     }
 }

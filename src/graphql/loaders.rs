@@ -11,6 +11,7 @@ use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 
 use crate::access::Scope;
+use crate::engine::ranks::{Placings, RankCache, RankingKey};
 use crate::engine::{Engine, Snapshot};
 use crate::error::AppError;
 
@@ -33,17 +34,28 @@ pub struct SnapshotCell {
     cell: std::sync::Mutex<Option<Arc<Pinned>>>,
 }
 
-/// A request's hold on a snapshot. Resolvers clone this per-request `Arc`,
-/// not the snapshot's own, which every request in flight shares: a
-/// reference count bumped from both cores for every field would bounce
-/// its cache line between them.
-pub struct Pinned(Arc<Snapshot>);
+/// A request's hold on a snapshot, and on the engine's rankings beside it.
+/// Resolvers clone this per-request `Arc`, not the snapshot's own, which
+/// every request in flight shares: a reference count bumped from both
+/// cores for every field would bounce its cache line between them.
+pub struct Pinned {
+    snapshot: Arc<Snapshot>,
+    rankings: Arc<RankCache>,
+}
+
+impl Pinned {
+    /// The placings of one ranking of the pinned snapshot, from the
+    /// engine's rank cache when another request computed them already.
+    pub fn placings(&self, key: RankingKey) -> Arc<Placings> {
+        self.rankings.placings(&self.snapshot, key)
+    }
+}
 
 impl std::ops::Deref for Pinned {
     type Target = Snapshot;
 
     fn deref(&self) -> &Snapshot {
-        &self.0
+        &self.snapshot
     }
 }
 
@@ -72,7 +84,12 @@ impl SnapshotCell {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         Ok(cell
-            .get_or_insert_with(|| Arc::new(Pinned(snapshot)))
+            .get_or_insert_with(|| {
+                Arc::new(Pinned {
+                    snapshot,
+                    rankings: self.engine.rankings().clone(),
+                })
+            })
             .clone())
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::model::change::Change;
 
 use super::build::{first_complete_from, own_stock_steps};
-use super::snapshot::*;
+use super::*;
 use crate::model::day::Day;
 use crate::model::rows::StockInput;
 

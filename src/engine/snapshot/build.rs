@@ -1,4 +1,5 @@
-//! Building a [`Snapshot`] from rows.
+//! Building a [`Snapshot`] from rows: the first of its two constructors
+//! (the other is [`super::apply`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -6,8 +7,8 @@ use std::sync::Arc;
 use crate::model::rows::{ReportInput, StockInput, UnitInput};
 use entity::stock_value::StockMetric;
 
-use super::metrics::Indicator;
-use super::snapshot::*;
+use super::*;
+use crate::engine::metrics::Indicator;
 use crate::model::day::Day;
 
 fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
@@ -16,13 +17,14 @@ fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
     }
 }
 
-/// Builds the snapshot. Rows of units that are not in `units` are ignored.
+/// Builds the snapshot at version 0 with no unit rows (for the tree alone,
+/// and for tests). Rows of units that are not in `units` are ignored.
 pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInput]) -> Snapshot {
     let mut builder = Builder::new(units);
     for r in reports {
         builder.report(r);
     }
-    builder.finish(stocks)
+    builder.finish(stocks, 0, UnitDirectory::default())
 }
 
 /// A snapshot being built from rows streamed in: the units first, then the
@@ -141,8 +143,9 @@ impl Builder {
         }
     }
 
-    /// The snapshot, with these stock values.
-    pub fn finish(self, stocks: &[StockInput]) -> Snapshot {
+    /// The snapshot of data version `version`, with these stock values and
+    /// unit rows.
+    pub fn finish(self, stocks: &[StockInput], version: i64, directory: UnitDirectory) -> Snapshot {
         let Builder {
             mut s,
             own: mut own_series,
@@ -179,6 +182,9 @@ impl Builder {
             })
             .collect();
         s.source_rows = reports;
+        s.version = version;
+        s.data_version = version;
+        s.directory = Arc::new(directory);
         finish_stocks(s, &own_series, stocks)
     }
 }

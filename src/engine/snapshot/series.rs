@@ -1,41 +1,12 @@
-//! The in-memory image of the data that rollups read.
+//! The two kinds of series a snapshot holds per unit: prefix sums of the
+//! flows ([`FlowSeries`]) and step functions of the stocks
+//! ([`StockSeries`]).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::unit::UnitLevel;
-
-use super::metrics::Indicator;
-use super::period::Period;
+use super::{FLOWS, STOCKS};
+use crate::engine::period::Period;
 use crate::model::day::Day;
-
-/// Flow metrics, in this order in every array: applications collected,
-/// cards issued, accounts activated, home visits.
-pub(super) const FLOWS: usize = 4;
-pub(super) const CARDS: usize = 1;
-pub(super) const ACCOUNTS: usize = 2;
-
-/// Stock step functions, in this order: eligible population, present
-/// population, accounts eligible, and the two *adjustments* that turn flow
-/// prefix sums into cumulative totals (see [`StockSeries`]).
-pub(super) const STOCKS: usize = 5;
-pub(super) const ELIGIBLE: usize = 0;
-pub(super) const PRESENT: usize = 1;
-pub(super) const ACCOUNTS_ELIGIBLE: usize = 2;
-pub(super) const CARDS_ADJUSTMENT: usize = 3;
-pub(super) const ACCOUNTS_ADJUSTMENT: usize = 4;
-
-/// One unit of the tree.
-#[derive(Debug, Clone)]
-pub struct UnitNode {
-    pub id: i64,
-    pub level: UnitLevel,
-    pub code: String,
-    /// The code as a number, for ordering ties "by code".
-    pub code_number: u64,
-    pub parent: Option<u32>,
-    pub children: Vec<u32>,
-}
 
 /// Entries per chunk of a [`FlowSeries`].
 const CHUNK: usize = 32;
@@ -191,7 +162,7 @@ impl FlowSeries {
     }
 
     /// Appends a day (after every day held) with its prefix sums.
-    pub(crate) fn push(&mut self, day: Day, prefix: [i64; FLOWS]) {
+    pub(super) fn push(&mut self, day: Day, prefix: [i64; FLOWS]) {
         debug_assert!(self.last_day().is_none_or(|last| last < day));
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < CHUNK => Arc::make_mut(chunk).push(day, prefix),
@@ -201,7 +172,7 @@ impl FlowSeries {
     }
 
     /// Adds `values` to the last day held (another report of that day).
-    pub(crate) fn add_to_last(&mut self, values: &[i64; FLOWS]) {
+    pub(super) fn add_to_last(&mut self, values: &[i64; FLOWS]) {
         let Some(chunk) = self.chunks.last_mut() else {
             return;
         };
@@ -324,8 +295,8 @@ impl FlowSeries {
 /// `total(D) = adjustment(D) + P(D)` for every unit.
 #[derive(Debug, Clone, Default)]
 pub struct StockSeries {
-    pub(crate) days: Vec<Day>,
-    pub(crate) values: Vec<[i64; STOCKS]>,
+    pub(super) days: Vec<Day>,
+    pub(super) values: Vec<[i64; STOCKS]>,
 }
 
 impl StockSeries {
@@ -342,118 +313,6 @@ impl StockSeries {
     /// The days on which a value changes.
     pub fn days(&self) -> &[Day] {
         &self.days
-    }
-}
-
-/// Everything rollups read, for one version of the data.
-///
-/// The per-unit series sit behind `Arc`s so that the snapshot of the next
-/// data version (see [`super::apply`]) shares every series it does not
-/// change: cloning a snapshot copies the tree and pointers, not the numbers.
-#[derive(Debug, Default, Clone)]
-pub struct Snapshot {
-    /// The data version this snapshot shows (see `store::changes`).
-    pub(crate) version: i64,
-    /// The last version at or before `version` that changed data (not only
-    /// access): responses computed at any version since stay valid.
-    pub(crate) data_version: i64,
-    pub(crate) units: Vec<UnitNode>,
-    pub(crate) index: HashMap<i64, u32>,
-    /// Units by (level, code).
-    pub(crate) by_code: HashMap<(UnitLevel, String), u32>,
-    pub(crate) flows: Vec<Arc<FlowSeries>>,
-    pub(crate) stocks: Vec<Arc<StockSeries>>,
-    /// Flows of the reports attributed to a campaign, by campaign, by unit.
-    pub(crate) campaign_flows: HashMap<i64, HashMap<u32, Arc<FlowSeries>>>,
-    /// Flows of the reports attributed to a team, by team.
-    pub(crate) team_flows: HashMap<i64, Arc<FlowSeries>>,
-    /// Units in depth-first order: a subtree is a contiguous range.
-    pub(crate) dfs: Vec<u32>,
-    /// Position of each unit in `dfs`, and the end of its subtree there.
-    pub(crate) dfs_range: Vec<(u32, u32)>,
-    /// Units of each level, in code order.
-    pub(crate) by_level: HashMap<UnitLevel, Vec<u32>>,
-    /// The first day each unit reached 100% on each indicator.
-    pub(crate) completed_on: HashMap<Indicator, Vec<Option<Day>>>,
-    /// Rows read to build this snapshot (for logs and benchmarks).
-    pub(crate) source_rows: usize,
-    /// Every unit row (names, codes, children), shared between versions.
-    pub(crate) directory: Arc<super::directory::UnitDirectory>,
-    /// Rankings computed at this data version (see [`super::ranks`]).
-    pub(crate) rankings: Arc<super::ranks::RankCache>,
-}
-
-impl Snapshot {
-    /// The dense index of a unit id.
-    pub fn index_of(&self, unit_id: i64) -> Option<u32> {
-        self.index.get(&unit_id).copied()
-    }
-
-    /// The data version the snapshot shows.
-    pub fn version(&self) -> i64 {
-        self.version
-    }
-
-    /// The last data version that changed numbers or rows (a key's
-    /// revocation moves [`Snapshot::version`] but not this).
-    pub fn data_version(&self) -> i64 {
-        self.data_version
-    }
-
-    /// The unit rows of this snapshot.
-    pub fn directory(&self) -> &super::directory::UnitDirectory {
-        &self.directory
-    }
-
-    /// This snapshot at a later version that changed only access.
-    pub fn moved_to(&self, version: i64) -> Snapshot {
-        let mut next = self.clone();
-        next.version = version;
-        next
-    }
-
-    /// The dense index of the unit with this level and code.
-    pub fn find(&self, level: UnitLevel, code: &str) -> Option<u32> {
-        self.by_code.get(&(level, code.to_owned())).copied()
-    }
-
-    /// Whether a unit reports its own numbers: the leaves of the tree
-    /// (communes, and the island districts that have no communes).
-    pub fn is_reporting_unit(&self, idx: u32) -> bool {
-        self.units[idx as usize].children.is_empty()
-    }
-
-    /// The unit at a dense index.
-    pub fn unit(&self, idx: u32) -> &UnitNode {
-        &self.units[idx as usize]
-    }
-
-    /// Every unit in the subtree of `idx`, itself included.
-    pub fn subtree(&self, idx: u32) -> &[u32] {
-        let (start, end) = self.dfs_range[idx as usize];
-        &self.dfs[start as usize..end as usize]
-    }
-
-    /// Whether `idx` is `ancestor` or below it.
-    pub fn is_within(&self, idx: u32, ancestor: u32) -> bool {
-        let (pos, _) = self.dfs_range[idx as usize];
-        let (start, end) = self.dfs_range[ancestor as usize];
-        start <= pos && pos < end
-    }
-
-    /// The units of one level, in code order.
-    pub fn level(&self, level: UnitLevel) -> &[u32] {
-        self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[])
-    }
-
-    /// Number of units in the snapshot.
-    pub fn unit_count(&self) -> usize {
-        self.units.len()
-    }
-
-    /// Rows the snapshot was built from.
-    pub fn source_rows(&self) -> usize {
-        self.source_rows
     }
 }
 
