@@ -7,8 +7,8 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{
-    Cli, Command, Config, DocumentsCommand, ExportArgs, GenerateArgs, ImportArgs, KeysCommand,
-    ServeArgs,
+    Cli, Command, Config, DatabaseArgs, DocumentsCommand, ExportArgs, GenerateArgs, ImportArgs,
+    KeysCommand, ServeArgs,
 };
 use crate::{AppState, demo, graphql, serve, store};
 
@@ -19,13 +19,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Some(Command::Serve(args)) => run_serve(cli.database_url, *args).await,
-        Some(Command::Generate(args)) => run_generate(cli.database_url, args).await,
-        Some(Command::Import(args)) => run_import(cli.database_url, args).await,
-        Some(Command::Export(args)) => run_export(cli.database_url, args).await,
-        Some(Command::Keys(command)) => run_keys(cli.database_url, command).await,
-        Some(Command::Documents(command)) => run_documents(cli.database_url, command).await,
-        None => run_serve(cli.database_url, ServeArgs::parse_defaults()).await,
+        Some(Command::Serve(args)) => run_serve(cli.database, *args).await,
+        Some(Command::Generate(args)) => run_generate(cli.database, args).await,
+        Some(Command::Import(args)) => run_import(cli.database, args).await,
+        Some(Command::Export(args)) => run_export(cli.database, args).await,
+        Some(Command::Keys(command)) => run_keys(cli.database, command).await,
+        Some(Command::Documents(command)) => run_documents(cli.database, command).await,
+        None => run_serve(cli.database, ServeArgs::parse_defaults()).await,
     }
 }
 
@@ -53,14 +53,11 @@ fn init_tracing() {
 }
 
 /// Opens and migrates the database, with errors as one line.
-pub async fn open(database_url: &str) -> Result<DatabaseConnection, String> {
-    let db = store::connect(database_url).await.map_err(|err| {
-        format!(
-            "cannot open database {}: {}",
-            redact(database_url),
-            plain(&err)
-        )
-    })?;
+pub async fn open(database: &DatabaseArgs) -> Result<DatabaseConnection, String> {
+    let url = &database.database_url;
+    let db = store::connect_sized(url, database.db_pool_size)
+        .await
+        .map_err(|err| format!("cannot open database {}: {}", redact(url), plain(&err)))?;
     store::migrate(&db)
         .await
         .map_err(|err| format!("cannot migrate database: {err}"))?;
@@ -91,11 +88,11 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn run_serve(database_url: String, args: ServeArgs) -> Result<(), String> {
+async fn run_serve(database: DatabaseArgs, args: ServeArgs) -> Result<(), String> {
     init_tracing();
     let started = Instant::now();
-    let db = open(&database_url).await?;
-    if args.loads_demo(&database_url) {
+    let db = open(&database).await?;
+    if args.loads_demo(&database.database_url) {
         let loaded = demo::load_if_empty(&db, true)
             .await
             .map_err(|err| format!("cannot load the demo: {err}"))?;
@@ -107,7 +104,7 @@ async fn run_serve(database_url: String, args: ServeArgs) -> Result<(), String> 
         .await
         .map_err(|err| format!("cannot listen on {}: {err}", args.listen))?;
     let config = Config {
-        database_url,
+        database,
         serve: args,
     };
     tracing::info!(
@@ -120,13 +117,13 @@ async fn run_serve(database_url: String, args: ServeArgs) -> Result<(), String> 
         .map_err(|err| format!("server failed: {err}"))
 }
 
-async fn run_generate(database_url: String, args: GenerateArgs) -> Result<(), String> {
+async fn run_generate(database: DatabaseArgs, args: GenerateArgs) -> Result<(), String> {
     init_tracing();
     if args.days == 0 || args.days > 3_653 {
         return Err("--days must be between 1 and 3653".into());
     }
     let started = Instant::now();
-    let db = open(&database_url).await?;
+    let db = open(&database).await?;
     let done = demo::national::generate(&db, args.days, args.until, args.seed, true)
         .await
         .map_err(|err| format!("cannot generate: {}", plain(&err)))?;
@@ -142,7 +139,7 @@ async fn run_generate(database_url: String, args: GenerateArgs) -> Result<(), St
     Ok(())
 }
 
-async fn run_import(database_url: String, args: ImportArgs) -> Result<(), String> {
+async fn run_import(database: DatabaseArgs, args: ImportArgs) -> Result<(), String> {
     use std::sync::Arc;
 
     use indicatif::{ProgressBar, ProgressStyle};
@@ -152,7 +149,7 @@ async fn run_import(database_url: String, args: ImportArgs) -> Result<(), String
 
     init_tracing();
     let started = Instant::now();
-    let db = open(&database_url).await?;
+    let db = open(&database).await?;
     let fail = |err: sea_orm::DbErr| format!("cannot import: {}", plain(&err));
     // Units are reference data compiled into the program: an empty database
     // gets the 2023 map before anything can refer to it.
@@ -252,9 +249,9 @@ async fn run_import(database_url: String, args: ImportArgs) -> Result<(), String
     }
 }
 
-async fn run_export(database_url: String, args: ExportArgs) -> Result<(), String> {
+async fn run_export(database: DatabaseArgs, args: ExportArgs) -> Result<(), String> {
     init_tracing();
-    let db = open(&database_url).await?;
+    let db = open(&database).await?;
     let fail = |err: sea_orm::DbErr| format!("cannot export: {}", plain(&err));
     let lines = match &args.output {
         Some(path) => {
@@ -296,9 +293,9 @@ async fn shutdown_signal() {
 }
 
 /// `tiendo keys create|list|revoke`.
-async fn run_keys(database_url: String, command: KeysCommand) -> Result<(), String> {
+async fn run_keys(database: DatabaseArgs, command: KeysCommand) -> Result<(), String> {
     use crate::access::{Role, keys};
-    let db = open(&database_url).await?;
+    let db = open(&database).await?;
     let failed = |err: sea_orm::DbErr| format!("database error: {}", plain(&err));
     match command {
         KeysCommand::Create(args) => {
@@ -401,8 +398,8 @@ async fn run_keys(database_url: String, command: KeysCommand) -> Result<(), Stri
 }
 
 /// `tiendo documents register|list`.
-async fn run_documents(database_url: String, command: DocumentsCommand) -> Result<(), String> {
-    let db = open(&database_url).await?;
+async fn run_documents(database: DatabaseArgs, command: DocumentsCommand) -> Result<(), String> {
+    let db = open(&database).await?;
     let failed = |err: sea_orm::DbErr| format!("database error: {}", plain(&err));
     match command {
         DocumentsCommand::Register { file, name } => {

@@ -12,14 +12,44 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "tiendo", version, about)]
 pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Which database, and how many connections to it.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
     /// Database URL: `sqlite://PATH?mode=rwc` (the embedded default) or
     /// `postgres://USER@HOST/DB`.
     #[arg(long, env = "DATABASE_URL", global = true, default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
 
-    /// What to do; `serve` when omitted.
-    #[command(subcommand)]
-    pub command: Option<Command>,
+    /// Most connections this process opens to the database.
+    #[arg(long, env = "TIENDO_DB_POOL_SIZE", global = true, help = pool_size_help())]
+    pub db_pool_size: Option<u32>,
+}
+
+fn pool_size_help() -> String {
+    format!(
+        "Most connections this process opens to the database [default: {} on SQLite, {} on \
+         PostgreSQL; an in-memory SQLite database always has 1]",
+        crate::store::SQLITE_POOL_SIZE,
+        crate::store::POSTGRES_POOL_SIZE
+    )
+}
+
+impl DatabaseArgs {
+    /// The database at `url`, with the default pool.
+    pub fn at(url: impl Into<String>) -> Self {
+        DatabaseArgs {
+            database_url: url.into(),
+            db_pool_size: None,
+        }
+    }
 }
 
 /// The embedded default: an SQLite file under `./data/`, created on demand.
@@ -271,18 +301,7 @@ pub struct Bounds {
 
 impl Default for Bounds {
     fn default() -> Self {
-        Bounds {
-            persisted_query_max_bytes: 32 * 1024,
-            persisted_query_points_per_kib: 10,
-            persisted_queries_mb: 32,
-            persisted_queries_per_key_kb: 512,
-            persisted_queries_anonymous_mb: 4,
-            registered_documents_mb: 16,
-            parse_cache_mb: 32,
-            rank_cache_mb: 64,
-            budget_table_mb: 16,
-            key_cache_mb: 4,
-        }
+        defaults()
     }
 }
 
@@ -357,32 +376,13 @@ pub struct FrontDoor {
 
 impl Default for FrontDoor {
     fn default() -> Self {
-        FrontDoor {
-            max_connections: 1024,
-            header_read_timeout_ms: 10_000,
-            body_read_timeout_ms: 30_000,
-            large_body_bytes: 64 * 1024,
-            upload_buffer_mb: 64,
-            large_request_slots: 2,
-            trusted_proxies: Vec::new(),
-        }
+        defaults()
     }
 }
 
 impl Default for ServeArgs {
     fn default() -> Self {
-        ServeArgs {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            no_demo: false,
-            no_response_cache: false,
-            response_cache_mb: 64,
-            graphiql: false,
-            demo: false,
-            limits: Limits::default(),
-            access: AccessArgs::default(),
-            bounds: Bounds::default(),
-            front_door: FrontDoor::default(),
-        }
+        defaults()
     }
 }
 
@@ -407,16 +407,17 @@ pub struct AccessArgs {
     #[arg(long, env = "TIENDO_ANONYMOUS_ALLOW_LIST")]
     pub anonymous_allow_list: bool,
 
-    /// Budget of a caller without a key (per client address): points, and
-    /// points given back per second.
+    /// Budget of a caller without a key (per client address), in points.
     #[arg(long, env = "TIENDO_ANONYMOUS_BUDGET", default_value_t = 10_000)]
     pub anonymous_budget: u64,
+    /// Points given back per second to a caller without a key.
     #[arg(long, env = "TIENDO_ANONYMOUS_REFILL", default_value_t = 1_000)]
     pub anonymous_refill: u64,
 
-    /// Budget of a key that sets none: points, and points given back per second.
+    /// Budget of a key that sets none, in points.
     #[arg(long, env = "TIENDO_KEY_BUDGET", default_value_t = 60_000)]
     pub key_budget: u64,
+    /// Points given back per second to a key that sets none.
     #[arg(long, env = "TIENDO_KEY_REFILL", default_value_t = 6_000)]
     pub key_refill: u64,
 
@@ -441,18 +442,7 @@ fn parse_level(text: &str) -> Result<entity::unit::UnitLevel, String> {
 
 impl Default for AccessArgs {
     fn default() -> Self {
-        AccessArgs {
-            production: false,
-            no_anonymous: false,
-            anonymous_level: entity::unit::UnitLevel::Province,
-            anonymous_allow_list: false,
-            anonymous_budget: 10_000,
-            anonymous_refill: 1_000,
-            key_budget: 60_000,
-            key_refill: 6_000,
-            budget_replicas: 1,
-            cors_origins: Vec::new(),
-        }
+        defaults()
     }
 }
 
@@ -488,11 +478,13 @@ pub struct Limits {
     #[arg(long, env = "TIENDO_MAX_PAGE_SIZE", default_value_t = 100)]
     pub max_page_size: usize,
 
-    /// Deepest selection nesting a document may have.
+    /// Deepest nesting of fields a document may have (the root field
+    /// counts 1).
     #[arg(long, env = "TIENDO_MAX_DEPTH", default_value_t = 15)]
     pub max_depth: usize,
 
-    /// Largest complexity (fields, multiplied down connections) per document.
+    /// Most fields a document may have, each fragment counted once per
+    /// place it is spread.
     #[arg(long, env = "TIENDO_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
 
@@ -533,27 +525,26 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_page_size: 100,
-            max_depth: 15,
-            max_complexity: 50_000,
-            max_body_bytes: 4 * 1024 * 1024,
-            max_batch_rows: 10_000,
-            max_report_value: 100_000,
-            max_nodes: 50_000,
-            max_aliases: 30,
-            max_directives: 20,
-            max_batch_operations: 10,
-            query_timeout_ms: 10_000,
-        }
+        defaults()
     }
+}
+
+/// The value of every flag of `T` when none is given and the environment
+/// is ignored: the defaults of its `#[arg]` attributes, so that each
+/// default is written once, where `--help` reads it.
+fn defaults<T: Args + clap::FromArgMatches>() -> T {
+    let command = T::augment_args(clap::Command::new("defaults")).mut_args(|arg| arg.env(None));
+    let matches = command
+        .try_get_matches_from(["defaults"])
+        .unwrap_or_else(|err| panic!("a flag without a default: {err}"));
+    T::from_arg_matches(&matches).unwrap_or_else(|err| panic!("defaults do not parse: {err}"))
 }
 
 /// Everything the running server needs to know.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where the data lives.
-    pub database_url: String,
+    pub database: DatabaseArgs,
     /// Serving options.
     pub serve: ServeArgs,
 }
@@ -563,12 +554,64 @@ impl Config {
     /// load what they need), default limits.
     pub fn for_tests(database_url: impl Into<String>) -> Self {
         Config {
-            database_url: database_url.into(),
+            database: DatabaseArgs::at(database_url),
             serve: ServeArgs {
                 listen: SocketAddr::from(([127, 0, 0, 1], 0)),
                 no_demo: true,
                 ..ServeArgs::default()
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every argument of `command` and its subcommands, with the path to it.
+    fn arguments(command: &clap::Command, path: &str, out: &mut Vec<(String, clap::Arg)>) {
+        for arg in command.get_arguments() {
+            out.push((format!("{path} {}", arg.get_id()), arg.clone()));
+        }
+        for sub in command.get_subcommands() {
+            arguments(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_flag_has_help_text() {
+        let mut all = Vec::new();
+        arguments(&Cli::command(), "tiendo", &mut all);
+        assert!(all.len() > 40, "the walk found the flags ({})", all.len());
+        let bare: Vec<&String> = all
+            .iter()
+            .filter(|(_, arg)| {
+                let generated = matches!(arg.get_id().as_str(), "help" | "version");
+                !generated
+                    && arg
+                        .get_help()
+                        .is_none_or(|help| help.to_string().trim().is_empty())
+            })
+            .map(|(path, _)| path)
+            .collect();
+        assert!(bare.is_empty(), "flags without --help text: {bare:?}");
+    }
+
+    #[test]
+    fn defaults_are_the_flags_defaults() {
+        // Parsing no flags through the real command line gives what
+        // `Default` gives (when the environment sets none of them).
+        let parsed = Cli::try_parse_from(["tiendo", "serve"]).expect("parses");
+        let Some(Command::Serve(serve)) = parsed.command else {
+            panic!("serve")
+        };
+        let defaults = ServeArgs::default();
+        if std::env::vars().all(|(name, _)| !name.starts_with("TIENDO_")) {
+            assert_eq!(format!("{serve:?}"), format!("{defaults:?}"));
+        }
+        assert_eq!(defaults.limits.max_page_size, 100);
+        assert_eq!(defaults.bounds.rank_cache_mb, 64);
     }
 }

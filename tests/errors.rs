@@ -171,6 +171,61 @@ db_test!(units, async fn too_deep_a_document_is_too_complex(app) {
     assert!(body["data"].is_null(), "{body}");
 });
 
+db_test!(units, async fn a_fragment_bomb_is_too_complex_without_being_expanded(app) {
+    // Given fragments that each spread the next one twice: 2^24 fields
+    // once expanded, in a document of a few hundred bytes
+    let mut fragments = String::from("fragment F24 on Unit { code }\n");
+    for i in 0..24 {
+        fragments.push_str(&format!("fragment F{i} on Unit {{ ...F{n} parent {{ ...F{n} }} }}\n", n = i + 1));
+    }
+    let document = format!("{{ unit(level: COMMUNE, code: \"18586\") {{ ...F0 }} }}\n{fragments}");
+
+    // When it is sent
+    let body = app.post(&document, json!({})).await;
+
+    // Then it is refused as QUERY_TOO_COMPLEX (the walk stops at the
+    // limit instead of expanding every spread), before anything runs
+    single_error(&body, "QUERY_TOO_COMPLEX");
+    assert!(body["data"].is_null(), "{body}");
+});
+
+db_test!(units, async fn a_malformed_day_is_bad_input_naming_its_path(app) {
+    // Given a rollup over a period, its days written without zero padding
+    let literal = r#"{ unit(level: PROVINCE, code: "42") { rollup(period: { from: "2023-4-5", to: "2023-05-01" }) { cardsIssued } } }"#;
+    let variable = r#"query($p: PeriodInput!) { unit(level: PROVINCE, code: "42") { rollup(period: $p) { cardsIssued } } }"#;
+
+    // When the period is sent in the document, and as a variable
+    let in_document = app.post(literal, json!({})).await;
+    let in_variable = app
+        .post(variable, json!({ "p": { "from": "2023-04-05", "to": "2023-5-1" } }))
+        .await;
+
+    // Then each is refused as BAD_USER_INPUT naming the day's path, before
+    // anything runs (the same day parser as the Date scalar and the CSV)
+    let error = single_error(&in_document, "BAD_USER_INPUT");
+    assert_eq!(error["extensions"]["argument"], "period.from", "{error}");
+    assert!(in_document["data"].is_null(), "{in_document}");
+    let error = single_error(&in_variable, "BAD_USER_INPUT");
+    assert_eq!(error["extensions"]["argument"], "period.to", "{error}");
+});
+
+db_test!(units, async fn an_unknown_enum_value_is_bad_input_naming_it(app) {
+    // Given a level argument, as a literal and as a variable
+    let literal = r#"{ units(level: REGION, first: 1) { totalCount } }"#;
+    let variable = r#"query($l: UnitLevel) { units(level: $l, first: 1) { totalCount } }"#;
+
+    // When the value is not one of the enum's
+    let in_document = app.post(literal, json!({})).await;
+    let in_variable = app.post(variable, json!({ "l": "REGION" })).await;
+
+    // Then both are BAD_USER_INPUT on `level`, listing the values
+    for body in [&in_document, &in_variable] {
+        let error = single_error(body, "BAD_USER_INPUT");
+        assert_eq!(error["extensions"]["argument"], "level", "{error}");
+        assert!(error["message"].as_str().is_some_and(|m| m.contains("PROVINCE")), "{error}");
+    }
+});
+
 db_test!(units, async fn more_than_100_node_ids_is_bad_input(app) {
     // Given nodes(ids:), which takes at most 100 IDs
     let data = app
@@ -187,4 +242,27 @@ db_test!(units, async fn more_than_100_node_ids_is_bad_input(app) {
     // Then it is refused as BAD_USER_INPUT on `ids`
     let error = single_error(&body, "BAD_USER_INPUT");
     assert_eq!(error["extensions"]["argument"], "ids");
+});
+
+db_test!(units, configured(|config: &mut tiendo::Config| {
+    config.serve.limits.max_page_size = 7;
+    config.serve.limits.max_batch_rows = 3;
+}), async fn the_bounds_descriptions_name_are_the_servers_own(app) {
+    // Given a server whose operator set a page size of 7 and batches of 3
+    // When a client reads the limits the descriptions refer to
+    let limits = app
+        .data("{ viewer { limits { maxPageSize maxBatchRows maxNodes budgetPoints } } }", json!({}))
+        .await;
+    let limits = &limits["viewer"]["limits"];
+
+    // Then they are this server's, not the defaults
+    assert_eq!(limits["maxPageSize"], 7, "{limits}");
+    assert_eq!(limits["maxBatchRows"], 3, "{limits}");
+    assert!(limits["maxNodes"].as_i64().is_some_and(|n| n > 0), "{limits}");
+    assert!(limits["budgetPoints"].as_i64().is_some_and(|n| n > 0), "{limits}");
+    // And they are the bounds enforced: 7 is served, 8 refused
+    let at_limit = app.post("{ country { children(first: 7) { nodes { code } } } }", json!({})).await;
+    assert_eq!(error_codes(&at_limit), Vec::<String>::new(), "{at_limit}");
+    let over = app.post("{ country { children(first: 8) { nodes { code } } } }", json!({})).await;
+    assert_eq!(single_error(&over, "BAD_USER_INPUT")["extensions"]["argument"], "first");
 });

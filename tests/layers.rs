@@ -2,7 +2,9 @@
 //! vocabulary (`src/model/`) imports nothing of the crate and no crate but
 //! `entity`, chrono and std; the data layer (`src/store/`) imports only the
 //! vocabulary and the text helpers, never the engine, the write path, the
-//! demo or anything above them.
+//! demo or anything above them; and every layer imports only what the
+//! "May import" paragraph of its `mod.rs` names, so the docs and the code
+//! cannot drift apart.
 
 use std::path::{Path, PathBuf};
 
@@ -133,4 +135,65 @@ fn the_checks_see_what_they_look_for() {
         engine.iter().any(|v| v.contains("crate::model")),
         "{engine:?}"
     );
+}
+
+/// What each layer may import, as its `mod.rs` says ("May import: …").
+/// The HTTP layer is the top: it may import everything.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("model", &[]),
+    ("store", &["model", "text"]),
+    ("engine", &["model", "store"]),
+    ("access", &["model", "store", "engine", "error"]),
+    ("ingest", &["model", "store", "engine", "access", "error"]),
+    ("demo", &["model", "store", "text"]),
+    (
+        "graphql",
+        &[
+            "access", "ingest", "engine", "store", "model", "text", "error", "config",
+        ],
+    ),
+];
+
+/// The crate modules the "May import" paragraph of a layer's `mod.rs`
+/// names, up to a "never".
+fn documented_imports(layer: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(src(layer).join("mod.rs")).expect("mod.rs");
+    let paragraph: Vec<&str> = text
+        .lines()
+        .map(|line| line.trim_start_matches("//!").trim())
+        .skip_while(|line| !line.starts_with("May import"))
+        .take_while(|line| !line.is_empty())
+        .collect();
+    assert!(
+        !paragraph.is_empty(),
+        "src/{layer}/mod.rs has no \"May import\" paragraph"
+    );
+    let paragraph = paragraph.join(" ");
+    let allowed = paragraph.split("never").next().unwrap_or("");
+    let mut named: Vec<String> = crate_modules(allowed)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    named.sort();
+    named.dedup();
+    named
+}
+
+#[test]
+fn every_layer_imports_only_what_its_docs_allow() {
+    let mut found = Vec::new();
+    for (layer, allowed) in LAYERS {
+        let mut allowed_here: Vec<&str> = allowed.to_vec();
+        allowed_here.push(layer);
+        found.extend(violations(layer, &allowed_here, None));
+        let mut table: Vec<String> = allowed.iter().map(|m| (*m).to_owned()).collect();
+        table.sort();
+        let documented = documented_imports(layer);
+        if documented != table {
+            found.push(format!(
+                "src/{layer}/mod.rs allows {documented:?}, the code is checked against {table:?}"
+            ));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n"));
 }

@@ -167,3 +167,71 @@ fn every_schema_item_is_described() {
         "DateTime keeps the library's description"
     );
 }
+
+#[test]
+fn descriptions_name_configured_bounds_instead_of_stating_them() {
+    use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+
+    // Given the schema and the fields that report this server's limits
+    let sdl = tiendo::graphql::sdl();
+    let document = async_graphql::parser::parse_schema(&sdl).expect("the SDL parses");
+    let mut limit_fields = Vec::new();
+    for definition in &document.definitions {
+        if let TypeSystemDefinition::Type(ty) = definition {
+            if let TypeKind::Object(object) = &ty.node.kind {
+                if ty.node.name.node == "RequestLimits" {
+                    limit_fields.extend(object.fields.iter().map(|f| f.node.name.node.to_string()));
+                }
+            }
+        }
+    }
+    assert!(
+        limit_fields.contains(&"maxPageSize".to_owned()),
+        "{limit_fields:?}"
+    );
+
+    // When the descriptions are read
+    let defaults = tiendo::config::Limits::default();
+    let page = defaults.max_page_size;
+    let stated = [
+        format!("0 to {page}"),
+        format!("at most {page} IDs"),
+        format!("at most {page}."),
+        format!("{} nodes", defaults.max_nodes),
+        format!("at most {}", thousands(defaults.max_batch_rows as u64)),
+        format!("{} nodes", thousands(defaults.max_nodes)),
+    ];
+
+    // Then none states a configurable default as if it were fixed
+    for phrase in &stated {
+        assert!(
+            !sdl.contains(phrase.as_str()),
+            "a description states `{phrase}`"
+        );
+    }
+    // And every `viewer.limits.x` they name is a real field
+    for (i, _) in sdl.match_indices("viewer.limits.") {
+        let name: String = sdl[i + "viewer.limits.".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(
+            limit_fields.contains(&name),
+            "a description names viewer.limits.{name}"
+        );
+    }
+    assert!(sdl.matches("viewer.limits.maxPageSize").count() > 10);
+}
+
+/// 10000 as 10,000.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

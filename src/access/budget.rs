@@ -141,12 +141,6 @@ pub struct Budgets {
     buckets: moka::sync::Cache<Holder, Arc<Entry>>,
 }
 
-impl Default for Budgets {
-    fn default() -> Self {
-        Budgets::new(16 * 1024 * 1024)
-    }
-}
-
 impl Budgets {
     /// A table of at most `bytes` of buckets.
     pub fn new(bytes: u64) -> Self {
@@ -230,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_bucket_empties_refuses_and_refunds() {
-        let budgets = Budgets::default();
+        let budgets = Budgets::new(16 << 20);
         let allowance = Allowance {
             points: 100,
             per_second: 1,

@@ -11,7 +11,12 @@
 //!   before the request runs; its *actual* cost (1, plus every object the
 //!   response holds in lists, plus 10 per mutation field; never more than
 //!   requested) is what it spends, and the difference is given back.
-//! - Also limited: aliases, directives, and the operations of a batch.
+//! - Also limited: aliases, directives, the depth of nested fields, the
+//!   complexity (every field once per place it appears, fragments
+//!   expanded), and the operations of a batch. Every limit is decided
+//!   here, where the document is parsed, so each refusal carries its code
+//!   from the start; async-graphql's own depth and complexity limits are
+//!   not used.
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection,
@@ -39,6 +44,89 @@ const LIST_BOUNDS: &[(&str, &str, u64)] = &[
 /// Deepest nesting of selection sets (fragments included) the walk follows.
 const MAX_NESTING: usize = 64;
 
+/// The name of the day scalar, whose values the walk checks.
+const DATE: &str = "Date";
+
+/// An argument value as the walk reads it: a literal of the document
+/// (which may name a variable) or a variable's value.
+trait InputShape {
+    fn variable(&self) -> Option<&Name>;
+    fn string(&self) -> Option<&str>;
+    /// The value's name, if it names an enum value (a literal enum value,
+    /// or a string from a variable's JSON).
+    fn enum_value(&self) -> Option<&str>;
+    fn items(&self) -> impl Iterator<Item = &Self>;
+    fn fields(&self) -> impl Iterator<Item = (&str, &Self)>;
+}
+
+impl InputShape for async_graphql_value::Value {
+    fn variable(&self) -> Option<&Name> {
+        match self {
+            Self::Variable(name) => Some(name),
+            _ => None,
+        }
+    }
+    fn enum_value(&self) -> Option<&str> {
+        match self {
+            Self::Enum(name) => Some(name),
+            _ => None,
+        }
+    }
+    fn string(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn items(&self) -> impl Iterator<Item = &Self> {
+        match self {
+            Self::List(items) => items.as_slice(),
+            _ => &[],
+        }
+        .iter()
+    }
+    fn fields(&self) -> impl Iterator<Item = (&str, &Self)> {
+        let fields = match self {
+            Self::Object(fields) => Some(fields),
+            _ => None,
+        };
+        fields.into_iter().flatten().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl InputShape for Value {
+    fn variable(&self) -> Option<&Name> {
+        None
+    }
+    fn enum_value(&self) -> Option<&str> {
+        match self {
+            Self::Enum(name) => Some(name),
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn string(&self) -> Option<&str> {
+        match self {
+            Self::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn items(&self) -> impl Iterator<Item = &Self> {
+        match self {
+            Self::List(items) => items.as_slice(),
+            _ => &[],
+        }
+        .iter()
+    }
+    fn fields(&self) -> impl Iterator<Item = (&str, &Self)> {
+        let fields = match self {
+            Self::Object(fields) => Some(fields),
+            _ => None,
+        };
+        fields.into_iter().flatten().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
 /// Items of any other list.
 const DEFAULT_LIST_BOUND: u64 = 20;
 
@@ -53,6 +141,10 @@ pub struct CostLimits {
     pub max_aliases: usize,
     /// Directives in one document.
     pub max_directives: usize,
+    /// Nested fields, the root field counting 1.
+    pub max_depth: usize,
+    /// Fields of the operation, fragments expanded where they are spread.
+    pub max_complexity: usize,
 }
 
 /// What the document asks for.
@@ -102,6 +194,10 @@ struct Walk<'a> {
     spreads: Vec<Name>,
     /// Selection sets entered and not yet left.
     nesting: usize,
+    /// Fields entered and not yet left.
+    depth: usize,
+    /// Fields walked so far (the complexity).
+    fields: usize,
 }
 
 /// The operation that runs: the named one, or the only one.
@@ -153,6 +249,8 @@ pub fn estimate(
         directives: op.directives.len(),
         spreads: Vec::new(),
         nesting: 0,
+        depth: 0,
+        fields: 0,
     };
     let mut root_fields = Vec::new();
     collect_root_fields(document, &op.selection_set.node, &mut root_fields, 0);
@@ -266,7 +364,9 @@ impl Walk<'_> {
                     if field.alias.is_some() {
                         self.aliases += 1;
                     }
+                    self.enter_field()?;
                     self.field(field, ty, multiplier, page)?;
+                    self.depth -= 1;
                 }
                 Selection::InlineFragment(fragment) => {
                     self.directives += fragment.node.directives.len();
@@ -300,6 +400,28 @@ impl Walk<'_> {
         Ok(())
     }
 
+    /// Counts a field against the depth and complexity limits, as soon as
+    /// it is reached: a document of fragments spread within fragments
+    /// stops at the limit instead of being expanded in full.
+    fn enter_field(&mut self) -> Result<(), Refusal> {
+        self.depth += 1;
+        self.fields += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(Refusal::complex(format!(
+                "the document nests fields more than {} deep",
+                self.limits.max_depth
+            )));
+        }
+        if self.fields > self.limits.max_complexity {
+            return Err(Refusal::complex(format!(
+                "the document has more than {} fields, counting each fragment \
+                 once per place it is spread",
+                self.limits.max_complexity
+            )));
+        }
+        Ok(())
+    }
+
     fn field(
         &mut self,
         field: &async_graphql::parser::types::Field,
@@ -320,6 +442,12 @@ impl Walk<'_> {
             // Validation refuses unknown fields.
             return Ok(());
         };
+        for (argument, value) in &field.arguments {
+            if let Some(declared) = meta.args.get(argument.node.as_str()) {
+                let mut path = argument.node.to_string();
+                self.check_input(&value.node, &declared.ty, &mut path)?;
+            }
+        }
         let target = MetaTypeName::concrete_typename(&meta.ty);
         let children = &field.selection_set.node;
         // A connection's `edges` and `nodes` repeat once per node asked.
@@ -339,6 +467,77 @@ impl Walk<'_> {
             return self.selection_set(children, target, multiplier.saturating_mul(n), None);
         }
         self.selection_set(children, target, multiplier, None)
+    }
+
+    /// Refuses an argument value with a `Date` that is not a `YYYY-MM-DD`
+    /// day (the one day parser decides) or an enum value its enum does not
+    /// have, at any depth of lists and input objects, literal or from a
+    /// variable: decided here, where the document is read, with the
+    /// argument's path (`period.from`, `input.reports.3.day`). Nullability
+    /// and the built-in scalars are validation's.
+    fn check_input<V: InputShape>(
+        &self,
+        value: &V,
+        ty: &str,
+        path: &mut String,
+    ) -> Result<(), Refusal> {
+        if let Some(name) = value.variable() {
+            return match self.variables.get(name) {
+                Some(value) => self.check_input(value, ty, path),
+                None => Ok(()),
+            };
+        }
+        let ty = ty.strip_suffix('!').unwrap_or(ty);
+        if let Some(item) = ty.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            for (i, element) in value.items().enumerate() {
+                let at = path.len();
+                path.push_str(&format!(".{i}"));
+                self.check_input(element, item, path)?;
+                path.truncate(at);
+            }
+            return Ok(());
+        }
+        if ty == DATE {
+            return match value.string() {
+                Some(s) if crate::model::day::parse_date(s).is_none() => Err(Refusal {
+                    code: codes::BAD_USER_INPUT,
+                    message: format!("`{path}`: `{s}` is not a date in YYYY-MM-DD form"),
+                    argument: Some(path.clone()),
+                }),
+                _ => Ok(()),
+            };
+        }
+        let input_fields = match self.registry.types.get(ty) {
+            Some(MetaType::InputObject { input_fields, .. }) => input_fields,
+            Some(MetaType::Enum { enum_values, .. }) => {
+                return match value.enum_value() {
+                    Some(name) if !enum_values.contains_key(name) => Err(Refusal {
+                        code: codes::BAD_USER_INPUT,
+                        message: format!(
+                            "`{path}`: `{name}` is not a value of `{ty}` (one of {})",
+                            enum_values
+                                .keys()
+                                .map(String::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        argument: Some(path.clone()),
+                    }),
+                    _ => Ok(()),
+                };
+            }
+            _ => return Ok(()),
+        };
+        for (key, element) in value.fields() {
+            if let Some(declared) = input_fields.get(key) {
+                let at = path.len();
+                path.push('.');
+                path.push_str(key);
+                self.check_input(element, &declared.ty, path)?;
+                path.truncate(at);
+            }
+        }
+        Ok(())
     }
 
     fn is_connection(&self, ty: &str) -> bool {

@@ -72,18 +72,6 @@ pub struct DocumentBounds {
     pub registered_bytes: u64,
 }
 
-impl Default for DocumentBounds {
-    fn default() -> Self {
-        DocumentBounds {
-            max_document_bytes: 32 * 1024,
-            keys_bytes: 32 << 20,
-            per_key_bytes: 512 << 10,
-            anonymous_bytes: 4 << 20,
-            registered_bytes: 16 << 20,
-        }
-    }
-}
-
 /// What [`Documents::remember_apq`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stored {

@@ -60,12 +60,6 @@ type Checked = (Instant, Option<i64>, Caller);
 /// the cache's bookkeeping).
 const ENTRY_BYTES: usize = 512;
 
-impl Default for KeyCache {
-    fn default() -> Self {
-        KeyCache::new(4 << 20)
-    }
-}
-
 impl KeyCache {
     /// A cache of at most `bytes`.
     pub fn new(bytes: u64) -> Self {

@@ -196,27 +196,6 @@ impl AccessSettings {
     }
 }
 
-impl Default for AccessSettings {
-    fn default() -> Self {
-        AccessSettings {
-            production: false,
-            anonymous: true,
-            anonymous_finest: UnitLevel::Province,
-            anonymous_introspection: true,
-            anonymous_allow_list_only: false,
-            anonymous_budget: budget::Allowance {
-                points: 10_000,
-                per_second: 1_000,
-            },
-            key_budget: budget::Allowance {
-                points: 60_000,
-                per_second: 6_000,
-            },
-            budget_replicas: 1,
-        }
-    }
-}
-
 /// The byte bounds of the access layer's tables.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessBounds {
@@ -226,16 +205,6 @@ pub struct AccessBounds {
     pub budget_table_bytes: u64,
     /// Persisted and registered documents.
     pub documents: documents::DocumentBounds,
-}
-
-impl Default for AccessBounds {
-    fn default() -> Self {
-        AccessBounds {
-            key_cache_bytes: 4 << 20,
-            budget_table_bytes: 16 << 20,
-            documents: documents::DocumentBounds::default(),
-        }
-    }
 }
 
 /// Everything the access layer keeps per replica.

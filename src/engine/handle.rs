@@ -29,29 +29,15 @@ pub struct Engine {
     rankings: Arc<RankCache>,
 }
 
-impl Default for Engine {
-    fn default() -> Self {
-        Engine {
-            current: watch::channel(None).0,
-            writer: Mutex::new(()),
-            fence: Arc::new(Fence::default()),
-            rankings: Arc::new(RankCache::default()),
-        }
-    }
-}
-
 impl Engine {
-    /// An engine with no snapshot yet.
-    pub fn new() -> Arc<Self> {
-        Arc::new(Engine::default())
-    }
-
     /// An engine with no snapshot yet that keeps at most `bytes` of
     /// rankings (`--rank-cache-mb`).
     pub fn with_rank_cache(bytes: u64) -> Arc<Self> {
         Arc::new(Engine {
+            current: watch::channel(None).0,
+            writer: Mutex::new(()),
+            fence: Arc::new(Fence::default()),
             rankings: Arc::new(RankCache::new(bytes)),
-            ..Engine::default()
         })
     }
 

@@ -87,12 +87,6 @@ pub struct RankCache {
     held: moka::sync::Cache<(i64, RankingKey), Arc<Placings>>,
 }
 
-impl Default for RankCache {
-    fn default() -> Self {
-        RankCache::new(64 << 20)
-    }
-}
-
 /// Bytes of one placing in a group (the placing, its place in the index
 /// by unit, the index's slack).
 const PLACING_BYTES: usize = std::mem::size_of::<Placing>() + 24;

@@ -47,6 +47,64 @@ impl Viewer {
     async fn allow_list_only(&self, ctx: &Context<'_>) -> bool {
         ctx.caller().allow_list_only
     }
+
+    /// The bounds this server holds requests to, as its operator set
+    /// them, and the caller's points budget: the numbers the rest of the
+    /// schema's descriptions refer to by name.
+    async fn limits(&self, ctx: &Context<'_>) -> RequestLimits {
+        let limits = ctx.limits();
+        let budget = ctx.caller().budget;
+        let int = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+        RequestLimits {
+            max_page_size: int(limits.max_page_size as u64),
+            max_nodes: int(limits.max_nodes),
+            max_depth: int(limits.max_depth as u64),
+            max_aliases: int(limits.max_aliases as u64),
+            max_directives: int(limits.max_directives as u64),
+            max_batch_operations: int(limits.max_batch_operations as u64),
+            max_batch_rows: int(limits.max_batch_rows as u64),
+            max_report_value: int(limits.max_report_value.max(0) as u64),
+            max_body_bytes: int(limits.max_body_bytes as u64),
+            query_timeout_ms: int(limits.query_timeout_ms),
+            budget_points: int(budget.points),
+            budget_refill_per_second: int(budget.per_second),
+        }
+    }
+}
+
+/// The bounds a request is held to on this server (each set by the
+/// operator; the README lists the defaults). A number above 2,147,483,647
+/// reads as that.
+#[derive(SimpleObject)]
+pub struct RequestLimits {
+    /// The largest `first` of any connection, and the most IDs `nodes`
+    /// takes.
+    pub max_page_size: i32,
+    /// The most nodes one request may touch: each connection's `first`
+    /// times the `first` of every connection around it, summed (as GitHub
+    /// counts them); lists count their items.
+    pub max_nodes: i32,
+    /// The deepest selection nesting of a document.
+    pub max_depth: i32,
+    /// The most aliased fields in one document.
+    pub max_aliases: i32,
+    /// The most directives in one document.
+    pub max_directives: i32,
+    /// The most operations in one batched request (a JSON array).
+    pub max_batch_operations: i32,
+    /// The most reports one `submitReports` call may carry.
+    pub max_batch_rows: i32,
+    /// The largest value of one report field (one unit, one day); a larger
+    /// one is refused as `VALUE_TOO_LARGE`.
+    pub max_report_value: i32,
+    /// The largest request body, in bytes.
+    pub max_body_bytes: i32,
+    /// The longest a request may run, in milliseconds (`TIMEOUT` after).
+    pub query_timeout_ms: i32,
+    /// The caller's points budget: the most it can spend at once.
+    pub budget_points: i32,
+    /// Points given back to the caller every second.
+    pub budget_refill_per_second: i32,
 }
 
 /// One mutation request, as the audit log keeps it.
@@ -78,15 +136,16 @@ pub struct AccessQuery;
 impl AccessQuery {
     /// Who is calling: role and scope of the request's key.
     ///
-    /// Cost model: every connection needs `first` (0 to 100). A request may
-    /// touch at most 50,000 nodes (configurable), counted as GitHub does:
-    /// each connection's `first` times the `first` of every connection
-    /// around it, summed; lists count their items (`nodes(ids)` its ids,
-    /// `series` its buckets). Its cost in points is 1 + its nodes + 10 per
-    /// mutation field, charged before it runs from a budget that refills
-    /// every second (60,000 points and 6,000 a second per key, 10,000 and
-    /// 1,000 per address without one, by default); what it did not use is
-    /// given back. Every response's `extensions.cost` gives
+    /// Cost model: every connection needs `first` (0 to
+    /// `viewer.limits.maxPageSize`). A request may touch at most
+    /// `viewer.limits.maxNodes` nodes, counted as GitHub does: each
+    /// connection's `first` times the `first` of every connection around
+    /// it, summed; lists count their items (`nodes(ids)` its ids, `series`
+    /// its buckets). Its cost in points is 1 + its nodes + 10 per mutation
+    /// field, charged before it runs from a budget of
+    /// `viewer.limits.budgetPoints` that refills by
+    /// `viewer.limits.budgetRefillPerSecond` every second; what it did not
+    /// use is given back. Every response's `extensions.cost` gives
     /// `requestedQueryCost`, `actualQueryCost`, `nodes` and `throttleStatus`
     /// (`maximumAvailable`, `currentlyAvailable`, `restoreRate`). Over budget:
     /// `RATE_LIMITED` with `extensions.retryAfterSeconds` and HTTP 429.
@@ -98,7 +157,9 @@ impl AccessQuery {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
     ) -> Result<Conn<AuditEntry>> {
         ctx.caller().check_admin()?;

@@ -4,7 +4,7 @@
 //! loaders that sit beside each type) and wrap the rows in output types.
 //!
 //! May import every layer below it: [`crate::access`], [`crate::ingest`],
-//! [`crate::engine`], [`crate::store`], [`crate::model`], [`crate::error`]
+//! [`crate::engine`], [`crate::store`], [`crate::model`], [`crate::text`], [`crate::error`]
 //! and [`crate::config`]; never [`crate::http`].
 
 pub mod access;
@@ -60,12 +60,7 @@ pub type TiendoSchema = Schema<Query, Mutation, EmptySubscription>;
 /// [`crate::access::guard`]): the schema has no extension, so fields
 /// resolve on async-graphql's plain path.
 pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
-    described()
-        .data(db)
-        .data(limits.clone())
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .finish()
+    described().data(db).data(limits.clone()).finish()
 }
 
 /// The schema's types, as the cost walk reads them (async-graphql keeps
@@ -95,6 +90,8 @@ pub fn guard(
             max_nodes: limits.max_nodes,
             max_aliases: limits.max_aliases,
             max_directives: limits.max_directives,
+            max_depth: limits.max_depth,
+            max_complexity: limits.max_complexity,
         },
         budgets,
         parse_cache_bytes,

@@ -80,11 +80,12 @@ impl NodeQuery {
     }
 
     /// The objects with these global IDs, in the same order; `null` for
-    /// each one that does not exist. At most 100 IDs.
+    /// each one that does not exist. At most `viewer.limits.maxPageSize`
+    /// IDs.
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Global IDs, at most 100.")] ids: Vec<ID>,
+        #[graphql(desc = "Global IDs, at most `viewer.limits.maxPageSize`.")] ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         if ids.len() > ctx.limits().max_page_size {
             return Err(AppError::bad_input(

@@ -163,34 +163,52 @@ pub(super) async fn graphql_get(
         Ok(who) => who,
         Err(refusal) => return refusal,
     };
-    let holder = holder_of(&caller, address);
-    let call = Call {
-        state: &state,
-        caller: &caller,
-        holder,
-        media,
-        fenced,
-        via_get: true,
-    };
+    let call = Call::new(&state, &caller, address, media, fenced, Method::Get);
     run(&call, BatchRequest::Single(graphql)).await
 }
 
-/// The bucket a caller is charged to: its key's, or its address's.
-pub(super) fn holder_of(caller: &Caller, address: Option<Holder>) -> Option<Holder> {
-    match caller.key_id {
-        Some(id) => Some(Holder::Key(id)),
-        None => address,
-    }
+/// The HTTP method a GraphQL request came by: `GET` runs queries only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Method {
+    Get,
+    Post,
 }
 
 /// One HTTP request's caller and how it is answered.
 pub(super) struct Call<'a> {
     pub(super) state: &'a AppState,
     pub(super) caller: &'a Caller,
+    /// The bucket the caller is charged to: its key's, or its address's.
     pub(super) holder: Option<Holder>,
     pub(super) media: Media,
+    /// Whether the read fence held (only then may the cache answer).
     pub(super) fenced: bool,
-    pub(super) via_get: bool,
+    pub(super) method: Method,
+}
+
+impl<'a> Call<'a> {
+    /// The call of an authenticated `caller` from `address`.
+    pub(super) fn new(
+        state: &'a AppState,
+        caller: &'a Caller,
+        address: Option<Holder>,
+        media: Media,
+        fenced: bool,
+        method: Method,
+    ) -> Self {
+        let holder = match caller.key_id {
+            Some(id) => Some(Holder::Key(id)),
+            None => address,
+        };
+        Call {
+            state,
+            caller,
+            holder,
+            media,
+            fenced,
+            method,
+        }
+    }
 }
 
 /// `POST /graphql`.
@@ -318,14 +336,6 @@ pub(super) async fn graphql_post(
     // The body's bytes are not needed once parsed.
     drop(body);
     drop(_upload);
-    let holder = holder_of(&caller, address);
-    let call = Call {
-        state: &state,
-        caller: &caller,
-        holder,
-        media,
-        fenced,
-        via_get: false,
-    };
+    let call = Call::new(&state, &caller, address, media, fenced, Method::Post);
     run(&call, batch).await
 }

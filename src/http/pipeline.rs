@@ -11,9 +11,10 @@ use axum::response::Response as HttpResponse;
 use crate::AppState;
 use crate::access::budget::Holder;
 use crate::access::guard;
-use crate::access::{Caller, audit, documents};
+use crate::access::{Caller, audit, cost, documents};
 use crate::error::codes;
 use crate::graphql::Loaders;
+use crate::store::access::AuditRecord;
 
 use super::cache;
 use super::handlers::*;
@@ -66,51 +67,31 @@ pub(super) async fn run(call: &Call<'_>, batch: BatchRequest) -> HttpResponse {
     }
 }
 
-/// Runs one GraphQL request for `caller` (or answers it from the cache).
+/// Runs one GraphQL request for `caller` (or answers it from the cache),
+/// step by step.
 pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, Reply, Option<u64>) {
     let Call {
         state,
         caller,
         holder,
         media,
-        fenced,
-        via_get,
+        ..
     } = *call;
     let finish = |response: Response| Reply::of(response, media);
-    // Persisted queries (APQ) and the allow-list.
+    let refuse = |error: ServerError| finish(Response::from_errors(vec![error]));
     let persisted = match resolve_document(state, caller, holder, &mut request).await {
         Ok(persisted) => persisted,
-        Err(error) => return finish(Response::from_errors(vec![error])),
+        Err(error) => return refuse(error),
     };
-    // GET runs queries only; a mutation's variables are digested for the
-    // audit log before they are handed over (not cloned: a batch holds
-    // thousands of rows).
     let mutation = is_mutation(state, &request);
-    if via_get && mutation {
-        return finish(Response::from_errors(vec![error_with_code(
-            "mutations need POST",
-            codes::METHOD_NOT_ALLOWED,
-        )]));
+    if let Err(error) = check_method(call, mutation) {
+        return refuse(error);
     }
     let introspection = caller.may_introspect(&state.access.settings);
-    // Only a read behind the fence may be answered from the cache.
-    let mut cache_status = if state.cache.is_some() {
-        cache::Status::Bypass
-    } else {
-        cache::Status::Off
+    let mut slot = match look_up(call, &request, mutation, introspection) {
+        Lookup::Hit(reply) => return reply,
+        Lookup::Miss(slot) => slot,
     };
-    let mut cacheable = None;
-    if !mutation && fenced {
-        if let (Some(cache), Some(version)) = (&state.cache, state.engine.data_version()) {
-            if let Some(key) = cache::Key::of(&request, caller, introspection) {
-                if let Some(entry) = cache.get(&key, version) {
-                    return cached(state, caller, holder, &entry, media);
-                }
-                cache_status = cache::Status::Miss;
-                cacheable = Some((key, version));
-            }
-        }
-    }
     if !introspection {
         request = request.disable_introspection();
     }
@@ -118,54 +99,12 @@ pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, R
     let mut admission = state
         .guard
         .admit(&mut request, caller, holder, introspection);
-    let variables_digest = mutation.then(|| audit::variables_digest(&request.variables));
-    let operation_name = request.operation_name.clone();
-    // A mutation's audit record: every write transaction it runs commits
-    // the record with its rows (`store::changes`), so a mutation that
-    // wrote is never without one; one that wrote nothing is recorded after.
-    let audit_record = admission
-        .estimate
-        .as_ref()
-        .filter(|e| e.mutation)
-        .map(|estimate| {
-            audit::record(
-                caller,
-                operation_name
-                    .as_deref()
-                    .or(estimate.operation_name.as_deref()),
-                &estimate.root_fields,
-                variables_digest.unwrap_or_default(),
-                true,
-            )
-        });
-    let mut audit_written = false;
-    let mut response = match admission.refusal.take() {
-        None => {
-            let request = request
-                .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
-                .data(caller.clone());
-            let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
-            let execution = tokio::time::timeout(timeout, state.schema.execute(request));
-            let executed = match &audit_record {
-                Some(record) => {
-                    let (executed, written) =
-                        crate::store::changes::audited(record.clone(), execution).await;
-                    audit_written = written;
-                    executed
-                }
-                None => execution.await,
-            };
-            match executed {
-                Ok(response) => response,
-                Err(_) => Response::from_errors(vec![error_with_code(
-                    format!("the request ran longer than {} ms", timeout.as_millis()),
-                    codes::TIMEOUT,
-                )]),
-            }
-        }
+    let audit_record = audit_record(caller, &request, &admission, mutation);
+    let (mut response, audit_written) = match admission.refusal.take() {
+        None => execute(call, request, audit_record.as_ref()).await,
         Some(error) => {
-            cacheable = None;
-            Response::from_errors(vec![error])
+            slot.forget();
+            (Response::from_errors(vec![error]), false)
         }
     };
     for error in &mut response.errors {
@@ -177,36 +116,172 @@ pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, R
     state
         .guard
         .settle(&admission, caller, holder, &mut response);
-    let estimate = admission.estimate;
-    if let (Some(cache), Some((key, version)), Some(estimate)) =
-        (&state.cache, cacheable, estimate.as_ref())
-    {
-        cache.put(
-            key,
-            version,
-            &response,
-            &estimate.root_fields,
-            estimate.points,
-            estimate.nodes,
-        );
-    }
     response.extensions.insert(
         "responseCache".to_owned(),
-        async_graphql::Value::from(cache_status.as_str()),
+        async_graphql::Value::from(slot.status.as_str()),
     );
+    slot.keep(call, &response, admission.estimate.as_ref());
     if let Some(note) = persisted {
         response
             .extensions
             .insert("persistedQuery".to_owned(), note);
     }
-    // Refused, or ran without writing: recorded now.
-    if let Some(mut record) = audit_record.filter(|_| !audit_written) {
-        record.succeeded = response.errors.is_empty();
-        if let Err(err) = crate::store::access::record_audit(&state.db, record).await {
-            tracing::error!(error = %err, "could not record a mutation in the audit log");
-        }
+    if !audit_written {
+        record_unwritten(call, audit_record, &response).await;
     }
     finish(response)
+}
+
+/// `GET` runs queries only.
+fn check_method(call: &Call<'_>, mutation: bool) -> Result<(), ServerError> {
+    if call.method == Method::Get && mutation {
+        return Err(error_with_code(
+            "mutations need POST",
+            codes::METHOD_NOT_ALLOWED,
+        ));
+    }
+    Ok(())
+}
+
+/// What the response cache said about a request.
+enum Lookup {
+    /// The answer, from the cache.
+    Hit((StatusCode, Reply, Option<u64>)),
+    /// Not in the cache: where its answer may be kept.
+    Miss(Slot),
+}
+
+/// Where a request's answer goes in the response cache, if anywhere.
+struct Slot {
+    status: cache::Status,
+    /// The key and the data version the answer is valid for.
+    key: Option<(cache::Key, i64)>,
+}
+
+impl Slot {
+    /// A refused request's answer is not kept.
+    fn forget(&mut self) {
+        self.key = None;
+    }
+
+    /// Keeps an executed answer.
+    fn keep(self, call: &Call<'_>, response: &Response, estimate: Option<&cost::Estimate>) {
+        if let (Some(cache), Some((key, version)), Some(estimate)) =
+            (&call.state.cache, self.key, estimate)
+        {
+            cache.put(
+                key,
+                version,
+                response,
+                &estimate.root_fields,
+                estimate.points,
+                estimate.nodes,
+            );
+        }
+    }
+}
+
+/// Looks a read up in the response cache: only a read behind the fence may
+/// be answered from it.
+fn look_up(call: &Call<'_>, request: &Request, mutation: bool, introspection: bool) -> Lookup {
+    let Call {
+        state,
+        caller,
+        holder,
+        media,
+        fenced,
+        ..
+    } = *call;
+    let Some(cache) = &state.cache else {
+        return Lookup::Miss(Slot {
+            status: cache::Status::Off,
+            key: None,
+        });
+    };
+    let mut slot = Slot {
+        status: cache::Status::Bypass,
+        key: None,
+    };
+    if mutation || !fenced {
+        return Lookup::Miss(slot);
+    }
+    let (Some(version), Some(key)) = (
+        state.engine.data_version(),
+        cache::Key::of(request, caller, introspection),
+    ) else {
+        return Lookup::Miss(slot);
+    };
+    if let Some(entry) = cache.get(&key, version) {
+        return Lookup::Hit(cached(state, caller, holder, &entry, media));
+    }
+    slot.status = cache::Status::Miss;
+    slot.key = Some((key, version));
+    Lookup::Miss(slot)
+}
+
+/// A mutation's audit record (its variables digested, not cloned: a batch
+/// holds thousands of rows). Every write transaction the mutation runs
+/// commits the record with its rows (`store::changes`), so a mutation that
+/// wrote is never without one; one that wrote nothing is recorded after.
+fn audit_record(
+    caller: &Caller,
+    request: &Request,
+    admission: &guard::Admission,
+    mutation: bool,
+) -> Option<AuditRecord> {
+    let estimate = admission.estimate.as_ref().filter(|e| e.mutation)?;
+    let digest = if mutation {
+        audit::variables_digest(&request.variables)
+    } else {
+        String::new()
+    };
+    Some(audit::record(
+        caller,
+        request
+            .operation_name
+            .as_deref()
+            .or(estimate.operation_name.as_deref()),
+        &estimate.root_fields,
+        digest,
+        true,
+    ))
+}
+
+/// Executes an admitted request within the query timeout; returns the
+/// response and whether a write committed the audit record.
+async fn execute(
+    call: &Call<'_>,
+    request: Request,
+    audit_record: Option<&AuditRecord>,
+) -> (Response, bool) {
+    let Call { state, caller, .. } = *call;
+    let request = request
+        .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
+        .data(caller.clone());
+    let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
+    let execution = tokio::time::timeout(timeout, state.schema.execute(request));
+    let (executed, written) = match audit_record {
+        Some(record) => crate::store::changes::audited(record.clone(), execution).await,
+        None => (execution.await, false),
+    };
+    let response = executed.unwrap_or_else(|_| {
+        Response::from_errors(vec![error_with_code(
+            format!("the request ran longer than {} ms", timeout.as_millis()),
+            codes::TIMEOUT,
+        )])
+    });
+    (response, written)
+}
+
+/// Records a mutation that was refused, or ran without writing.
+async fn record_unwritten(call: &Call<'_>, record: Option<AuditRecord>, response: &Response) {
+    let Some(mut record) = record else {
+        return;
+    };
+    record.succeeded = response.errors.is_empty();
+    if let Err(err) = crate::store::access::record_audit(&call.state.db, record).await {
+        tracing::error!(error = %err, "could not record a mutation in the audit log");
+    }
 }
 
 /// A cached answer: charged to the caller's budget like an executed one,

@@ -190,7 +190,13 @@ pub(super) fn strip_suggestions(error: &mut ServerError) {
 }
 
 /// Gives a stable `extensions.code` to the errors async-graphql raises
-/// itself (syntax, validation, limits, variable coercion), which carry none.
+/// itself, which carry none, by where they arise (never by their text):
+/// every error of ours carries its code from the start (the guard codes
+/// parse errors, limits and malformed days where it reads the document),
+/// so an error without one is async-graphql's. Without a path it was
+/// raised before anything ran: validation (`GRAPHQL_VALIDATION_FAILED`).
+/// With one, a field's argument could not be read as its type
+/// (`BAD_USER_INPUT`).
 pub(super) fn classify(error: &mut async_graphql::ServerError) {
     let has_code = error
         .extensions
@@ -199,26 +205,13 @@ pub(super) fn classify(error: &mut async_graphql::ServerError) {
     if has_code {
         return;
     }
-    let message = error.message.as_str();
-    let code = if message.contains("too complex") || message.contains("nested too deep") {
-        codes::QUERY_TOO_COMPLEX
-    } else if message.starts_with("Invalid value for argument")
-        || message.starts_with("Failed to parse")
-        || message.contains("Variable")
-    {
-        codes::BAD_USER_INPUT
-    } else if error.path.is_empty() {
+    let code = if error.path.is_empty() {
         codes::GRAPHQL_VALIDATION_FAILED
     } else {
-        codes::INTERNAL
+        codes::BAD_USER_INPUT
     };
-    let argument = message
-        .strip_prefix("Invalid value for argument \"")
-        .and_then(|rest| rest.split('"').next())
-        .map(str::to_owned);
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    extensions.set("code", code);
-    if let Some(argument) = argument {
-        extensions.set("argument", argument);
-    }
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
 }

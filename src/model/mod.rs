@@ -4,6 +4,9 @@
 //! A leaf: it imports only `entity`, chrono and std, so `store`, `engine`,
 //! `ingest` and everything above can all use it without depending on each
 //! other (a test in `tests/layers.rs` keeps it so).
+//!
+//! May import: nothing of the crate; of other crates only `entity`, chrono
+//! and std.
 
 pub mod change;
 pub mod day;

@@ -34,6 +34,23 @@ pub use page::Page;
 /// Opens the database named by `url`, creating the SQLite file's folder when
 /// needed, and tunes the connection for this workload (WAL on SQLite).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_sized(url, None).await
+}
+
+/// Connections of a file SQLite database's pool when none is configured
+/// (WAL readers run in parallel; writers queue on the file lock).
+pub const SQLITE_POOL_SIZE: u32 = 8;
+
+/// Connections of a PostgreSQL pool when none is configured.
+pub const POSTGRES_POOL_SIZE: u32 = 16;
+
+/// [`connect`] with a pool of at most `max_connections` (`None`: the
+/// defaults above). An in-memory SQLite database always has one
+/// connection: a second would open a different, empty database.
+pub async fn connect_sized(
+    url: &str,
+    max_connections: Option<u32>,
+) -> Result<DatabaseConnection, DbErr> {
     let is_sqlite = url.starts_with("sqlite:");
     if is_sqlite {
         if let Some(dir) = sqlite_file_dir(url) {
@@ -49,11 +66,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
     if is_sqlite {
-        // An in-memory database lives in one connection: a second one would
-        // open a different, empty database.
-        options
-            .max_connections(if in_memory { 1 } else { 8 })
-            .min_connections(1);
+        let size = if in_memory {
+            1
+        } else {
+            max_connections.unwrap_or(SQLITE_POOL_SIZE).max(1)
+        };
+        options.max_connections(size).min_connections(1);
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -63,7 +81,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .pragma("temp_store", "memory")
         });
     } else {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(max_connections.unwrap_or(POSTGRES_POOL_SIZE).max(1))
+            .min_connections(1);
     }
     if url.starts_with("postgres") {
         // A pool retries a refused connection until its acquire timeout and

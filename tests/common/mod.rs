@@ -486,7 +486,8 @@ async fn full_sqlite_template() -> (&'static std::path::Path, Arc<Engine>) {
 /// byte copy of the template, so tests share one engine (per backend)
 /// instead of each rebuilding the same snapshot from 2.4 million rows.
 async fn full_engine(db: &sea_orm::DatabaseConnection) -> Arc<Engine> {
-    let engine = Engine::new();
+    let bounds = tiendo::config::Bounds::default();
+    let engine = Engine::with_rank_cache(tiendo::config::mib(bounds.rank_cache_mb));
     engine
         .rebuild(db)
         .await

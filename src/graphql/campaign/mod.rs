@@ -84,7 +84,9 @@ impl Campaign {
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the campaigns after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Campaign>> {
         let page = connection::page(ctx.limits(), first, after)?;
@@ -192,7 +194,9 @@ impl Campaign {
     async fn teams(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the teams after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Team>> {
         super::shared::check_unit_id(ctx, self.0.scope_unit_id).await?;
@@ -332,7 +336,9 @@ impl CampaignQuery {
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the campaigns after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Campaign>> {
         let page = connection::page(ctx.limits(), first, after)?;

@@ -207,7 +207,9 @@ impl RankingQuery {
         #[graphql(desc = "The period: flows are summed over it, stocks taken as of its last day.")]
         period: PeriodInput,
         #[graphql(desc = "Highest first (default) or lowest first.", default)] order: RankOrder,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
     ) -> Result<Conn<RankingEntry>> {
         let measure = measure(indicator, metric)?;
@@ -253,7 +255,9 @@ impl RankingQuery {
         #[graphql(desc = "Level of the units.")] level: UnitLevel,
         #[graphql(desc = "The indicator that reaches 100%.")] indicator: Indicator,
         #[graphql(desc = "Only units below this unit (global ID).")] within: Option<ID>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
     ) -> Result<Conn<CompletionEntry>> {
         let page = super::connection::page(ctx.limits(), first, after)?;

@@ -48,8 +48,8 @@ pub struct ReportInput {
 /// A batch of daily reports.
 #[derive(InputObject, Clone, Debug)]
 pub struct SubmitReportsInput {
-    /// The reports, at most 10,000 by default (`--max-batch-rows`). Each
-    /// (unit, day, campaign, team) at most once.
+    /// The reports, at most `viewer.limits.maxBatchRows`. Each (unit, day,
+    /// campaign, team) at most once.
     pub reports: Vec<ReportInput>,
 }
 

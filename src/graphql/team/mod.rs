@@ -163,7 +163,9 @@ impl Team {
     async fn served_units(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Unit>> {
         super::shared::check_unit_id(ctx, self.0.unit_id).await?;

@@ -153,7 +153,9 @@ impl Unit {
     async fn children(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Unit>> {
         let page = connection::page(ctx.limits(), first, after)?;
@@ -183,7 +185,9 @@ impl Unit {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The days, inclusive, at most 10 years.")] period: PeriodInput,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the reports after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Report>> {
         ctx.scope().check_reports_of(&self.0)?;
@@ -207,7 +211,9 @@ impl Unit {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The report days, inclusive, at most 10 years.")] period: PeriodInput,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the changes after this cursor.")] after: Option<String>,
     ) -> Result<Conn<ReportChange>> {
         ctx.scope().check_reports_of(&self.0)?;
@@ -231,7 +237,9 @@ impl Unit {
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the campaigns after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Campaign>> {
         let page = connection::page(ctx.limits(), first, after)?;
@@ -352,7 +360,9 @@ impl Unit {
     async fn teams(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the teams after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Team>> {
         let page = connection::page(ctx.limits(), first, after)?;
@@ -449,7 +459,9 @@ impl UnitQuery {
         search: Option<String>,
         #[graphql(desc = "Only units of this level.")] level: Option<UnitLevel>,
         #[graphql(desc = "Only units below the unit with this global ID.")] within: Option<ID>,
-        #[graphql(desc = "How many to return, 0 to 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return, 0 to `viewer.limits.maxPageSize`.")] first: Option<
+            i32,
+        >,
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
     ) -> Result<Conn<Unit>> {
         let page = connection::page(ctx.limits(), first, after)?;
