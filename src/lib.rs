@@ -42,15 +42,15 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 pub use config::Config;
-pub use graphql::{TiendoSchema, build_schema};
+pub use graphql::{Schemas, TiendoSchema, build_schema};
 
 /// What every request handler shares. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
-    /// The executable schema.
-    pub schema: TiendoSchema,
+    /// The executable schema, with and without field suggestions.
+    pub schemas: Schemas,
     /// The configuration the server runs with.
     pub config: Arc<Config>,
     /// The rollup engine (current snapshot of the numbers).
@@ -76,7 +76,7 @@ impl AppState {
             config.serve.access.settings(),
             &bounds.access(),
         ));
-        let schema = build_schema(db.clone(), &config.serve.limits);
+        let schemas = Schemas::new(db.clone(), &config.serve.limits);
         let guard = Arc::new(graphql::guard(
             &config.serve.limits,
             access.budgets.clone(),
@@ -96,7 +96,7 @@ impl AppState {
             guard,
             cache,
             db,
-            schema,
+            schemas,
             config: Arc::new(config),
             engine: engine::Engine::with_rank_cache(config::mib(bounds.rank_cache_mb)),
             access,

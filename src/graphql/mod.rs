@@ -63,6 +63,41 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> TiendoSchema {
     described().data(db).data(limits.clone()).finish()
 }
 
+/// The executable schema twice over: with field suggestions ("Did you
+/// mean …?") in validation messages for callers who may explore the
+/// schema, and without them for those who may not (suggestions would name
+/// what introspection hides). Chosen per request, so no message is edited
+/// after the fact.
+#[derive(Clone)]
+pub struct Schemas {
+    exploring: TiendoSchema,
+    plain: TiendoSchema,
+}
+
+impl Schemas {
+    /// Both schemas over `db`, with these limits.
+    pub fn new(db: DatabaseConnection, limits: &Limits) -> Self {
+        Schemas {
+            exploring: build_schema(db.clone(), limits),
+            plain: described()
+                .data(db)
+                .data(limits.clone())
+                .disable_suggestions()
+                .finish(),
+        }
+    }
+
+    /// The schema a request runs on: `introspection` is whether its caller
+    /// may explore the schema.
+    pub fn for_caller(&self, introspection: bool) -> &TiendoSchema {
+        if introspection {
+            &self.exploring
+        } else {
+            &self.plain
+        }
+    }
+}
+
 /// The schema's types, as the cost walk reads them (async-graphql keeps
 /// its own registry private to the schema).
 pub fn registry() -> async_graphql::registry::Registry {

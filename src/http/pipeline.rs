@@ -101,7 +101,7 @@ pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, R
         .admit(&mut request, caller, holder, introspection);
     let audit_record = audit_record(caller, &request, &admission, mutation);
     let (mut response, audit_written) = match admission.refusal.take() {
-        None => execute(call, request, audit_record.as_ref()).await,
+        None => execute(call, request, introspection, audit_record.as_ref()).await,
         Some(error) => {
             slot.forget();
             (Response::from_errors(vec![error]), false)
@@ -109,9 +109,6 @@ pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, R
     };
     for error in &mut response.errors {
         classify(error);
-        if !introspection {
-            strip_suggestions(error);
-        }
     }
     state
         .guard
@@ -252,6 +249,7 @@ fn audit_record(
 async fn execute(
     call: &Call<'_>,
     request: Request,
+    introspection: bool,
     audit_record: Option<&AuditRecord>,
 ) -> (Response, bool) {
     let Call { state, caller, .. } = *call;
@@ -259,7 +257,10 @@ async fn execute(
         .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
         .data(caller.clone());
     let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
-    let execution = tokio::time::timeout(timeout, state.schema.execute(request));
+    let execution = tokio::time::timeout(
+        timeout,
+        state.schemas.for_caller(introspection).execute(request),
+    );
     let (executed, written) = match audit_record {
         Some(record) => crate::store::changes::audited(record.clone(), execution).await,
         None => (execution.await, false),

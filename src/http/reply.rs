@@ -181,14 +181,6 @@ impl Reply {
     }
 }
 
-/// Drops "Did you mean …?" from validation messages (for callers who may
-/// not explore the schema).
-pub(super) fn strip_suggestions(error: &mut ServerError) {
-    if let Some(at) = error.message.find(" Did you mean") {
-        error.message.truncate(at);
-    }
-}
-
 /// Gives a stable `extensions.code` to the errors async-graphql raises
 /// itself, which carry none, by where they arise (never by their text):
 /// every error of ours carries its code from the start (the guard codes
