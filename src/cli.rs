@@ -7,8 +7,8 @@ use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{
-    Cli, Command, Config, DatabaseArgs, DocumentsCommand, ExportArgs, GenerateArgs, ImportArgs,
-    KeysCommand, ServeArgs,
+    Cli, Command, Config, CrosswalkCommand, DatabaseArgs, DocumentsCommand, ExportArgs,
+    GenerateArgs, ImportArgs, KeysCommand, ServeArgs,
 };
 use crate::{AppState, demo, graphql, serve, store};
 
@@ -25,6 +25,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::Export(args)) => run_export(cli.database, args).await,
         Some(Command::Keys(command)) => run_keys(cli.database, command).await,
         Some(Command::Documents(command)) => run_documents(cli.database, command).await,
+        Some(Command::Crosswalk(command)) => run_crosswalk(cli.database, command).await,
         None => run_serve(cli.database, ServeArgs::parse_defaults()).await,
     }
 }
@@ -422,6 +423,64 @@ async fn run_documents(database: DatabaseArgs, command: DocumentsCommand) -> Res
             Ok(())
         }
     }
+}
+
+async fn run_crosswalk(database: DatabaseArgs, command: CrosswalkCommand) -> Result<(), String> {
+    use crate::ingest::crosswalk;
+
+    let CrosswalkCommand::Import { file, dry_run } = command;
+    let db = open(&database).await?;
+    let failed = |err: sea_orm::DbErr| format!("cannot import the crosswalk: {}", plain(&err));
+    // Units are reference data compiled into the program: an empty
+    // database gets both maps and their lineage first.
+    if store::units::count_all(&db).await.map_err(failed)? == 0 {
+        demo::load(&db, demo::DemoParts::Units, false)
+            .await
+            .map_err(failed)?;
+    }
+    let text = std::fs::read_to_string(&file)
+        .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+    let mut units = store::lineage::units_of(&db, entity::unit::AdminMap::Vn2023)
+        .await
+        .map_err(failed)?;
+    units.extend(
+        store::lineage::units_of(&db, entity::unit::AdminMap::Vn2025)
+            .await
+            .map_err(failed)?,
+    );
+    let lineage = store::lineage::all(&db).await.map_err(failed)?;
+    let maps = crosswalk::Maps::new(&units, &lineage);
+    let rows = match crosswalk::check(&text, &maps) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("line {}: {}", e.line, e.message);
+            }
+            return Err(format!(
+                "{} bad line(s) in {}; nothing was written",
+                errors.len(),
+                file.display()
+            ));
+        }
+    };
+    let old = rows
+        .iter()
+        .map(|r| r.old_unit_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if dry_run {
+        println!(
+            "{} shares of {old} old communes checked; nothing written (--dry-run)",
+            rows.len()
+        );
+        return Ok(());
+    }
+    let version = store::lineage::replace(&db, &rows).await.map_err(failed)?;
+    println!(
+        "{} shares of {old} old communes written (data version {version})",
+        rows.len()
+    );
+    Ok(())
 }
 
 #[cfg(test)]

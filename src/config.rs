@@ -76,6 +76,27 @@ pub enum Command {
     /// Register trusted documents (the allow-list and persisted queries).
     #[command(subcommand)]
     Documents(DocumentsCommand),
+    /// The crosswalk between the 2023 and 2025 maps: load real shares of
+    /// split communes in place of the shipped equal defaults.
+    #[command(subcommand)]
+    Crosswalk(CrosswalkCommand),
+}
+
+/// `tiendo crosswalk …`.
+#[derive(Debug, Subcommand)]
+pub enum CrosswalkCommand {
+    /// Check a CSV file of shares (`old_code,new_code,share`: a 2023
+    /// commune, a 2025 commune, the part of the old that went to the new)
+    /// and replace the shares of every old commune it names, in one
+    /// transaction; a file with any bad line writes nothing and every bad
+    /// line is printed.
+    Import {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Check every line, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `tiendo keys …`.

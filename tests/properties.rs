@@ -429,6 +429,7 @@ mod random_trees {
             depth: Set(n.depth as i32),
             valid_from: Set(day(-1000)),
             valid_to: Set(None),
+            map: Set(unit::AdminMap::Vn2023),
         }))
         .exec(db)
         .await

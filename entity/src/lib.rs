@@ -16,6 +16,7 @@ pub mod team;
 pub mod team_unit;
 pub mod trusted_document;
 pub mod unit;
+pub mod unit_lineage;
 
 pub mod prelude {
     //! The entities under short names, for `use entity::prelude::*`.
@@ -31,4 +32,5 @@ pub mod prelude {
     pub use crate::team_unit::Entity as TeamUnit;
     pub use crate::trusted_document::Entity as TrustedDocument;
     pub use crate::unit::Entity as Unit;
+    pub use crate::unit_lineage::Entity as UnitLineage;
 }

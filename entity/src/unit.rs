@@ -73,6 +73,57 @@ impl UnitLevel {
     }
 }
 
+/// The administrative map a unit belongs to, stored as a lower-case string.
+/// Vietnam changed its map on 1 July 2025; every unit is of one map, and
+/// its code is unique within (map, level).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum AdminMap {
+    /// 63 provinces, 705 districts and 10,598 communes: in force until
+    /// 2025-06-30.
+    #[sea_orm(string_value = "vn2023")]
+    Vn2023,
+    /// 34 provinces and 3,321 communes, no districts: in force from
+    /// 2025-07-01.
+    #[sea_orm(string_value = "vn2025")]
+    Vn2025,
+}
+
+impl AdminMap {
+    /// Both maps, oldest first.
+    pub const ALL: [AdminMap; 2] = [AdminMap::Vn2023, AdminMap::Vn2025];
+
+    /// The string stored in the database (and used in the CSV files).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdminMap::Vn2023 => "vn2023",
+            AdminMap::Vn2025 => "vn2025",
+        }
+    }
+
+    /// Parses the stored string, in either case (`vn2025`, `VN2025`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "vn2023" => Some(AdminMap::Vn2023),
+            "vn2025" => Some(AdminMap::Vn2025),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
 #[sea_orm(table_name = "units")]
 pub struct Model {
@@ -98,6 +149,8 @@ pub struct Model {
     pub valid_from: Date,
     /// Last day on which it exists, if it has ended.
     pub valid_to: Option<Date>,
+    /// The map the unit belongs to.
+    pub map: AdminMap,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261125_000004_create_history_and_changes;
 mod m20261125_000005_lean_report_indexes;
 mod m20261125_000006_day_first_report_key;
 mod m20261125_000007_create_access;
+mod m20261203_000008_two_maps;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_lean_report_indexes::Migration),
             Box::new(m20261125_000006_day_first_report_key::Migration),
             Box::new(m20261125_000007_create_access::Migration),
+            Box::new(m20261203_000008_two_maps::Migration),
         ]
     }
 }

@@ -281,6 +281,7 @@ mod tests {
             depth: 0,
             valid_from: chrono::NaiveDate::MIN,
             valid_to: None,
+            map: unit::AdminMap::Vn2023,
         }
     }
 

@@ -1,4 +1,5 @@
-//! Demo data: the real 2023 unit map and the reference scenario of
+//! Demo data: the real unit maps of 2023 and 2025 with the lineage between
+//! them, and the reference scenario of
 //! DOMAIN.md, generated deterministically (fixed seed) so that every
 //! published figure comes out exactly through the API.
 //!
@@ -64,12 +65,15 @@ async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) ->
     }
     let started = Instant::now();
     let units = units::map_2023().map_err(DbErr::Custom)?;
+    let units_2025 = units::map_2025().map_err(DbErr::Custom)?;
+    let lineage = units::lineage_2025(&units, &units_2025).map_err(DbErr::Custom)?;
     let plan = if parts == DemoParts::Units {
         None
     } else {
         Some(scenario::Scenario::build(&units, parts == DemoParts::Full).map_err(DbErr::Custom)?)
     };
-    let total_rows = units.len() as u64 + plan.as_ref().map_or(0, |p| p.row_count());
+    let total_rows = (units.len() + units_2025.len() + lineage.len()) as u64
+        + plan.as_ref().map_or(0, |p| p.row_count());
     let bar = if progress {
         let bar = ProgressBar::new(total_rows);
         bar.set_style(
@@ -83,6 +87,8 @@ async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) ->
         ProgressBar::hidden()
     };
     units::insert(txn, &units, &bar).await?;
+    units::insert(txn, &units_2025, &bar).await?;
+    units::insert_lineage(txn, &lineage, &bar).await?;
     if let Some(plan) = &plan {
         plan.insert(txn, &bar).await?;
     }

@@ -129,3 +129,17 @@ pub struct ReportInput {
     /// while a snapshot is built, so they are kept small).
     pub flows: Flows<i32>,
 }
+
+/// One row of the lineage between two maps: the share of an old unit (its
+/// territory, and so its numbers) that went to a new one. The shares of
+/// one old unit sum to 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineageRow {
+    pub old_unit_id: i64,
+    pub new_unit_id: i64,
+    /// In (0, 1].
+    pub share: f64,
+    /// Whether the share is the shipped default (equal parts of a split
+    /// commune) rather than loaded data.
+    pub is_default: bool,
+}

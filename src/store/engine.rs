@@ -20,7 +20,7 @@ fn clamp32(v: i64) -> i32 {
 /// Rows per page when reading reports.
 const PAGE: u64 = 100_000;
 
-/// Every unit.
+/// Every unit of the served map ([`super::units::SERVED_MAP`]).
 pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
     let rows: Vec<(i64, unit::UnitLevel, String, Option<i64>)> = unit::Entity::find()
         .select_only()
@@ -30,6 +30,7 @@ pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
             unit::Column::Code,
             unit::Column::ParentId,
         ])
+        .filter(unit::Column::Map.eq(super::units::SERVED_MAP))
         .order_by_asc(unit::Column::Id)
         .into_tuple()
         .all(db)

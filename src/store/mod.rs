@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod changes;
 pub mod engine;
 pub mod import;
+pub mod lineage;
 pub mod page;
 pub mod planning;
 pub mod reports;

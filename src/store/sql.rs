@@ -19,6 +19,11 @@ pub fn number_or_null(value: Option<i64>) -> String {
     value.map_or_else(|| "NULL".to_owned(), |v| v.to_string())
 }
 
+/// A boolean literal both databases read back as a `bool`.
+pub fn boolean(value: bool) -> &'static str {
+    if value { "TRUE" } else { "FALSE" }
+}
+
 /// Renders a row from already-rendered SQL values: `(v1,v2,…)`.
 pub fn row(values: &[&dyn std::fmt::Display]) -> String {
     let mut out = String::with_capacity(96);

@@ -1,6 +1,11 @@
 //! Reads of the unit tree.
+//!
+//! The tables hold both maps (see `entity::unit::AdminMap`); the engine and
+//! the API serve one of them, [`SERVED_MAP`], until the numbers of the
+//! 2025 map are computed from the lineage: every read of a tree, a level
+//! or a code here is of that map.
 
-use entity::unit::{self, UnitLevel};
+use entity::unit::{self, AdminMap, UnitLevel};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -9,6 +14,11 @@ use sea_orm::{
 
 use super::Page;
 use super::page::escape_like;
+
+/// The map the engine and the API serve for now: the 2023 map, whose
+/// numbers are reported. The 2025 map and the lineage are stored beside it
+/// (the demo loads both) for the two-map engine to read.
+pub const SERVED_MAP: AdminMap = AdminMap::Vn2023;
 
 /// Units by id, in no particular order.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Model>, DbErr> {
@@ -21,9 +31,10 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Mo
         .await
 }
 
-/// Every unit (the rollup engine keeps them in memory).
+/// Every unit of the served map (the rollup engine keeps them in memory).
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<unit::Model>, DbErr> {
     unit::Entity::find()
+        .filter(unit::Column::Map.eq(SERVED_MAP))
         .order_by_asc(unit::Column::Id)
         .all(db)
         .await
@@ -37,6 +48,7 @@ pub async fn by_level_code(
     code: &str,
 ) -> Result<Option<unit::Model>, DbErr> {
     unit::Entity::find()
+        .filter(unit::Column::Map.eq(SERVED_MAP))
         .filter(unit::Column::Level.eq(level))
         .filter(unit::Column::Code.eq(code))
         .order_by_desc(unit::Column::ValidFrom)
@@ -47,6 +59,7 @@ pub async fn by_level_code(
 /// The root of the tree (the ministry).
 pub async fn root(db: &DatabaseConnection) -> Result<Option<unit::Model>, DbErr> {
     unit::Entity::find()
+        .filter(unit::Column::Map.eq(SERVED_MAP))
         .filter(unit::Column::ParentId.is_null())
         .order_by_asc(unit::Column::Id)
         .one(db)
@@ -114,7 +127,7 @@ impl Visibility {
 
 impl UnitFilter {
     fn condition(&self) -> Condition {
-        let mut cond = Condition::all();
+        let mut cond = Condition::all().add(unit::Column::Map.eq(SERVED_MAP));
         if self.search.as_deref() == Some("") {
             // Text made only of punctuation folds to nothing: it matches
             // nothing (rather than everything).
