@@ -173,6 +173,10 @@ db_test!(catalogue, async fn malformed_files_name_their_line_and_write_nothing(a
         ("wrong columns on line 2", b"type,level,code,day,campaign_id,team_id,applications_collected,cards_issued,accounts_activated,home_visits,eligible_population,present_population,accounts_eligible,cards_issued_opening,accounts_activated_opening\nreport,COMMUNE,18586,2023-04-16,1,2\n".to_vec(), "line 2: 6 columns, expected 15".to_owned()),
         ("a day without zero padding on line 2", lines_bytes(&[report("18586", "2023-4-5", [1, 1, 1, 1])]), "line 2: day: \"2023-4-5\" is not a YYYY-MM-DD date".to_owned()),
         ("a wrong header", b"unit,day,cards\n18586,2023-04-16,3\n".to_vec(), "line 1: the header must be".to_owned()),
+        ("a 2023 commune after the reform on line 3", lines_bytes(&[
+            report("18586", "2025-06-30", [1, 1, 1, 1]),
+            report("18586", "2025-07-01", [1, 1, 1, 1]),
+        ]), "line 3: unit: Commune 18586 is in force from 2020-01-01 until 2025-06-30, not on 2025-07-01".to_owned()),
         ("an unknown unit and a duplicate", lines_bytes(&[
             report("18586", "2023-04-16", [1, 1, 1, 1]),
             report("99999", "2023-04-16", [1, 1, 1, 1]),

@@ -288,6 +288,7 @@ db_test!(catalogue, async fn invalid_batches_list_every_bad_row_and_write_nothin
     let mut foreign_team = row("18586", "2023-04-19", [1, 1, 1, 1]);
     foreign_team["team"] = team_id.clone();
     rows.push(foreign_team); // 9: team outside the unit
+    rows.push(row("18586", "2025-07-01", [1, 1, 1, 1])); // 10: a 2023 commune after the reform
     let body = app.post(SUBMIT, json!({ "reports": rows })).await;
 
     // Then one BAD_USER_INPUT error lists every bad row, with field and code
@@ -297,17 +298,21 @@ db_test!(catalogue, async fn invalid_batches_list_every_bad_row_and_write_nothin
         (2, "unit", "NOT_REPORTING_UNIT"),
         (3, "cardsIssued", "NEGATIVE_VALUE"),
         (4, "homeVisits", "VALUE_TOO_LARGE"),
+        // A day of 2099 is after the 2023 map, too.
+        (5, "unit", "UNIT_NOT_IN_FORCE"),
         (5, "day", "FUTURE_DAY"),
         (6, "day", "OUTSIDE_CAMPAIGN"),
         (7, "campaign", "UNIT_OUTSIDE_CAMPAIGN"),
         (8, "unit", "DUPLICATE_ROW"),
         (9, "team", "TEAM_OUTSIDE_UNIT"),
+        (10, "unit", "UNIT_NOT_IN_FORCE"),
     ]
     .into_iter()
     .map(|(row, field, code)| (row, field.to_owned(), code.to_owned()))
     .collect();
     assert_eq!(listed_rows(&body), expected, "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["invalidRows"], 9);
+    // It counts row errors: row 5 has two.
+    assert_eq!(body["errors"][0]["extensions"]["invalidRows"], 11);
 
     // When an ID of the wrong kind is given
     let mut bad_id = row("18586", "2023-04-20", [1, 1, 1, 1]);

@@ -232,12 +232,14 @@ mod tests {
             level: UnitLevel::Ministry,
             code: "0".into(),
             parent_id: None,
+            in_force: (crate::model::day::Day::MIN, crate::model::day::Day::MAX),
         }];
         units.extend((2..n + 2).map(|id| UnitInput {
             id,
             level: UnitLevel::Province,
             code: id.to_string(),
             parent_id: Some(1),
+            in_force: (crate::model::day::Day::MIN, crate::model::day::Day::MAX),
         }));
         build(units, &[], &[])
     }

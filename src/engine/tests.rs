@@ -90,6 +90,7 @@ fn assemble(
         level: UnitLevel::Ministry,
         code: "0".into(),
         parent_id: None,
+        in_force: (crate::model::day::Day::MIN, crate::model::day::Day::MAX),
     }];
     let mut depth = vec![0usize];
     for (parent, code) in tree {
@@ -101,6 +102,7 @@ fn assemble(
             level: LEVELS[depth[p] + 1],
             code: (code * 10 + id).to_string(),
             parent_id: Some(units[p].id),
+            in_force: (crate::model::day::Day::MIN, crate::model::day::Day::MAX),
         });
         depth.push(depth[p] + 1);
     }

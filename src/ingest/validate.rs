@@ -13,7 +13,7 @@ use entity::{campaign, team, team_unit};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 use crate::engine::Snapshot;
-use crate::model::day::{Day, day};
+use crate::model::day::{Day, date, day};
 use crate::model::rows::{ReportRow, RowError, StockRow, ValidReport, ValidStock, codes};
 
 struct CampaignRule {
@@ -89,12 +89,14 @@ impl Directory {
         &self.tree
     }
 
-    /// Resolves a reporting unit, or says what is wrong with it.
+    /// Resolves a reporting unit in force on `on`, or says what is wrong
+    /// with it.
     fn reporting_unit(
         &self,
         row: usize,
         level: UnitLevel,
         code: &str,
+        on: NaiveDate,
         errors: &mut Vec<RowError>,
     ) -> Option<u32> {
         let Some(u) = self.tree.find(level, code) else {
@@ -113,6 +115,25 @@ impl Directory {
                 code: codes::NOT_REPORTING_UNIT,
                 message: format!(
                     "{level:?} {code} has units below it; numbers are entered by the units at the bottom of the tree"
+                ),
+            });
+            return None;
+        }
+        let (from, to) = self.tree.unit(u).in_force;
+        if !self.tree.in_force_on(u, day(on)) {
+            let until = if to == Day::MAX {
+                String::new()
+            } else {
+                format!(" until {}", date(to))
+            };
+            errors.push(RowError {
+                row,
+                field: "unit".into(),
+                code: codes::UNIT_NOT_IN_FORCE,
+                message: format!(
+                    "{level:?} {code} is in force from {}{until}, not on {on} (the 2023 map \
+                     until 2025-06-30, the 2025 map from 2025-07-01)",
+                    date(from)
                 ),
             });
             return None;
@@ -203,7 +224,7 @@ impl Directory {
         errors: &mut Vec<RowError>,
     ) -> Option<ValidReport> {
         let before = errors.len();
-        let unit = self.reporting_unit(row, r.level, &r.code, errors);
+        let unit = self.reporting_unit(row, r.level, &r.code, r.day, errors);
         self.check_day(row, "day", r.day, errors);
         for (field, value) in r.values.named() {
             self.check_value(row, field, value, errors);
@@ -286,7 +307,7 @@ impl Directory {
         for (i, r) in rows.iter().enumerate() {
             let row = position(i);
             let before = errors.len();
-            let unit = self.reporting_unit(row, r.level, &r.code, &mut errors);
+            let unit = self.reporting_unit(row, r.level, &r.code, r.from, &mut errors);
             self.check_day(row, "from", r.from, &mut errors);
             for (field, value) in r.values.named() {
                 if let Some(v) = value {

@@ -16,6 +16,9 @@ pub mod codes {
     /// The unit has units below it: reports and stocks are entered at the
     /// reporting level (communes, and districts without communes).
     pub const NOT_REPORTING_UNIT: &str = "NOT_REPORTING_UNIT";
+    /// The unit is not in force on the row's day: a unit of the 2023 map
+    /// after 2025-06-30, or of the 2025 map before 2025-07-01.
+    pub const UNIT_NOT_IN_FORCE: &str = "UNIT_NOT_IN_FORCE";
     /// A value below zero.
     pub const NEGATIVE_VALUE: &str = "NEGATIVE_VALUE";
     /// A value above the sanity ceiling (`--max-report-value`).
@@ -107,6 +110,9 @@ pub struct UnitInput {
     pub level: UnitLevel,
     pub code: String,
     pub parent_id: Option<i64>,
+    /// The first and last day the unit is in force (`Day::MAX` while it
+    /// has not ended).
+    pub in_force: (Day, Day),
 }
 
 /// A stock value as the engine needs it.

@@ -22,13 +22,23 @@ const PAGE: u64 = 100_000;
 
 /// Every unit of the served map ([`super::units::SERVED_MAP`]).
 pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
-    let rows: Vec<(i64, unit::UnitLevel, String, Option<i64>)> = unit::Entity::find()
+    type Row = (
+        i64,
+        unit::UnitLevel,
+        String,
+        Option<i64>,
+        NaiveDate,
+        Option<NaiveDate>,
+    );
+    let rows: Vec<Row> = unit::Entity::find()
         .select_only()
         .columns([
             unit::Column::Id,
             unit::Column::Level,
             unit::Column::Code,
             unit::Column::ParentId,
+            unit::Column::ValidFrom,
+            unit::Column::ValidTo,
         ])
         .filter(unit::Column::Map.eq(super::units::SERVED_MAP))
         .order_by_asc(unit::Column::Id)
@@ -37,11 +47,12 @@ pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, level, code, parent_id)| UnitInput {
+        .map(|(id, level, code, parent_id, from, to)| UnitInput {
             id,
             level,
             code,
             parent_id,
+            in_force: (day(from), to.map_or(crate::model::day::Day::MAX, day)),
         })
         .collect())
 }

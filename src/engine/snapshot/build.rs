@@ -66,6 +66,7 @@ impl Builder {
                 code_number: u.code.parse().unwrap_or(u64::MAX),
                 parent: u.parent_id.and_then(|p| s.index.get(&p).copied()),
                 children: Vec::new(),
+                in_force: u.in_force,
             })
             .collect();
         for i in 0..s.units.len() {

@@ -78,6 +78,8 @@ pub struct UnitNode {
     pub code_number: u64,
     pub parent: Option<u32>,
     pub children: Vec<u32>,
+    /// The first and last day the unit is in force.
+    pub in_force: (Day, Day),
 }
 
 /// Everything rollups read, for one version of the data (see the module
@@ -164,6 +166,12 @@ impl Snapshot {
     /// (communes, and the island districts that have no communes).
     pub fn is_reporting_unit(&self, idx: u32) -> bool {
         self.units[idx as usize].children.is_empty()
+    }
+
+    /// Whether the unit at `idx` is in force on `day` (its map's days).
+    pub fn in_force_on(&self, idx: u32, day: Day) -> bool {
+        let (from, to) = self.units[idx as usize].in_force;
+        from <= day && day <= to
     }
 
     /// The unit at a dense index.
