@@ -8,23 +8,11 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
 
-use common::{TestApp, db_test};
+use common::{TestApp, db_test, tiendo};
 use entity::unit::{self, AdminMap, UnitLevel};
 use entity::unit_lineage;
 use sea_orm::{ColumnTrait, Database, EntityTrait, QueryFilter};
-
-fn tiendo(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tiendo"))
-        .args(["--database-url", &app.database_url])
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tiendo")
-}
 
 fn file_with(lines: &[String]) -> tempfile::NamedTempFile {
     let mut file = tempfile::Builder::new()

@@ -6,10 +6,10 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{TestApp, db_test, edge_nodes};
+use common::{TestApp, db_test, edge_nodes, tiendo};
 use serde_json::{Value, json};
 
 const HEADER: &str = "type,level,code,day,campaign_id,team_id,applications_collected,cards_issued,accounts_activated,home_visits,eligible_population,present_population,accounts_eligible,cards_issued_opening,accounts_activated_opening";
@@ -21,17 +21,6 @@ fn communes() -> Vec<String> {
         .filter(|line| line.split(',').nth(2) == Some("commune"))
         .map(|line| line.split(',').next().unwrap_or_default().to_owned())
         .collect()
-}
-
-fn tiendo(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tiendo"))
-        .args(["--database-url", &app.database_url])
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tiendo")
 }
 
 fn file_with(lines: &[String]) -> tempfile::NamedTempFile {

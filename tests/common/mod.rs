@@ -696,3 +696,16 @@ macro_rules! db_test {
 }
 #[allow(unused_imports)]
 pub(crate) use db_test;
+
+/// Runs `tiendo ARGS` against the test's database as a real process, and
+/// waits for it.
+pub fn tiendo(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tiendo"))
+        .args(["--database-url", &app.database_url])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run tiendo")
+}
