@@ -89,7 +89,10 @@ async fn main() {
         .await
         .expect("a snapshot");
     let communes: Vec<String> = snapshot
-        .level(entity::unit::UnitLevel::Commune)
+        .level(
+            entity::unit::AdminMap::Vn2023,
+            entity::unit::UnitLevel::Commune,
+        )
         .iter()
         .map(|u| snapshot.unit(*u).code.clone())
         .collect();

@@ -160,7 +160,7 @@ async fn run_import(database: DatabaseArgs, args: ImportArgs) -> Result<(), Stri
             .map_err(fail)?;
     }
     let units = store::engine::units(&db).await.map_err(fail)?;
-    let tree = Arc::new(build::build(units, &[], &[]));
+    let tree = Arc::new(build::build(units, &[], &[], &[]));
     let directory = Directory::load(&db, tree, crate::model::day::today(), args.max_report_value)
         .await
         .map_err(fail)?;

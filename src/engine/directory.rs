@@ -8,9 +8,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::unit::{self, UnitLevel};
+use entity::unit::{self, AdminMap, UnitLevel};
 
-/// The unit rows of one snapshot, by id, by parent and by (level, code).
+/// The unit rows of one snapshot, by id, by parent and by (map, level,
+/// code).
 /// Rows are shared (`Arc`): a response that names 63 provinces takes 63
 /// pointers, not 63 copies of five strings.
 #[derive(Debug, Default)]
@@ -18,8 +19,8 @@ pub struct UnitDirectory {
     by_id: HashMap<i64, Arc<unit::Model>>,
     /// Children of each parent, sorted by id.
     children: HashMap<i64, Arc<Vec<Arc<unit::Model>>>>,
-    /// The latest version (by `valid_from`) of each (level, code).
-    by_code: HashMap<(UnitLevel, String), i64>,
+    /// The latest version (by `valid_from`) of each (map, level, code).
+    by_code: HashMap<(AdminMap, UnitLevel, String), i64>,
     none: Arc<Vec<Arc<unit::Model>>>,
 }
 
@@ -29,14 +30,15 @@ impl UnitDirectory {
         let mut rows: Vec<Arc<unit::Model>> = rows.into_iter().map(Arc::new).collect();
         rows.sort_by_key(|u| u.id);
         let mut children: HashMap<i64, Vec<Arc<unit::Model>>> = HashMap::new();
-        let mut by_code: HashMap<(UnitLevel, String), (chrono::NaiveDate, i64)> = HashMap::new();
+        let mut by_code: HashMap<(AdminMap, UnitLevel, String), (chrono::NaiveDate, i64)> =
+            HashMap::new();
         for row in &rows {
             if let Some(parent) = row.parent_id {
                 children.entry(parent).or_default().push(row.clone());
             }
             let latest = (row.valid_from, row.id);
             by_code
-                .entry((row.level, row.code.clone()))
+                .entry((row.map, row.level, row.code.clone()))
                 .and_modify(|held| *held = (*held).max(latest))
                 .or_insert(latest);
         }
@@ -72,10 +74,15 @@ impl UnitDirectory {
             .unwrap_or_else(|| self.none.clone())
     }
 
-    /// The latest version of the unit with this level and code.
-    pub fn by_level_code(&self, level: UnitLevel, code: &str) -> Option<&Arc<unit::Model>> {
+    /// The latest version of the unit of `map` with this level and code.
+    pub fn by_level_code(
+        &self,
+        map: AdminMap,
+        level: UnitLevel,
+        code: &str,
+    ) -> Option<&Arc<unit::Model>> {
         self.by_code
-            .get(&(level, code.to_owned()))
+            .get(&(map, level, code.to_owned()))
             .and_then(|id| self.by_id.get(id))
     }
 }

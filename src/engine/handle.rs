@@ -176,7 +176,8 @@ impl Engine {
                 let txn = changes::hold_writes(db).await?;
                 let version = changes::current(&txn).await?;
                 let rows = store::units::all(&txn).await?;
-                let mut builder = build::Builder::new(store::engine::units(&txn).await?);
+                let lineage = store::lineage::all(&txn).await?;
+                let mut builder = build::Builder::new(store::engine::units(&txn).await?, &lineage);
                 let stocks = store::engine::stocks(&txn).await?;
                 store::engine::reports_in(&txn, |r| builder.report(r)).await?;
                 txn.rollback().await?;
@@ -184,7 +185,8 @@ impl Engine {
             }
             let before = changes::current(db).await?;
             let rows = store::units::all(db).await?;
-            let mut builder = build::Builder::new(store::engine::units(db).await?);
+            let lineage = store::lineage::all(db).await?;
+            let mut builder = build::Builder::new(store::engine::units(db).await?, &lineage);
             let stocks = store::engine::stocks(db).await?;
             store::engine::reports(db, |r| builder.report(r)).await?;
             if changes::current(db).await? == before {

@@ -7,6 +7,11 @@
 //! per unit, whatever its length and wherever the unit sits in the tree;
 //! rankings and completion counts are loops over a level's units.
 //!
+//! One snapshot holds both maps of the country, a forest of two roots;
+//! numbers cross between them by the lineage (see
+//! [`snapshot::Crossings`]), so that any unit of either map answers for
+//! any period, with a [`query::Quality`] saying how its numbers came to be.
+//!
 //! The database stays the source of truth: the snapshot is rebuilt from it
 //! (see [`crate::engine::handle`]) and never written to directly.
 //!
@@ -27,5 +32,7 @@ pub use handle::Engine;
 pub use period::{Granularity, Period};
 pub use snapshot::Snapshot;
 
+#[cfg(test)]
+mod maps_tests;
 #[cfg(test)]
 mod tests;

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 
 use super::metrics::{Indicator, Metric, MetricKind};
 use super::period::Period;
@@ -59,6 +59,19 @@ impl Rollup {
             Metric::Remaining => self.remaining(),
         }
     }
+}
+
+/// How the numbers of a unit over a period came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quality {
+    /// Every number is that of whole units (its own, or its predecessors'
+    /// or successors' whole).
+    Exact,
+    /// Part of the numbers is a share of a split old unit, apportioned.
+    Apportioned,
+    /// The unit's territory is not a union of whole units of the map in
+    /// force for part of the period: it has no numbers there.
+    Unavailable,
 }
 
 /// What a ranking orders units by.
@@ -143,6 +156,43 @@ impl Snapshot {
             cards_total,
             accounts_total,
         }
+    }
+
+    /// How a unit's numbers over `period` came to be (see
+    /// [`super::snapshot::Crossings`]): unavailable for an old unit whose
+    /// territory is not a union of whole new units, when the period ends
+    /// after the unit's last day; apportioned for a new unit holding part
+    /// of a split old leaf, when the period starts before its first day or
+    /// ends before that part's stocks are all its own.
+    pub fn quality(&self, u: u32, period: Period) -> Quality {
+        let (first, last) = self.unit(u).in_force;
+        if period.to > last && !self.whole_after(u) {
+            return Quality::Unavailable;
+        }
+        if self.apportioned(u)
+            && (period.from < first || self.own_stocks_from(u).is_none_or(|d| period.to < d))
+        {
+            return Quality::Apportioned;
+        }
+        Quality::Exact
+    }
+
+    /// The flows of a unit's subtree over `period` that belong to no known
+    /// unit of its map (old leaves merged away before the lineage was
+    /// written): `None` where no such flows are held below it.
+    pub fn unallocated(&self, u: u32, period: Period) -> Option<Flows> {
+        let mut found = false;
+        let mut sum = [0i64; FLOWS];
+        for (target, series) in self.unallocated_series() {
+            if self.is_within(target, u) {
+                found = true;
+                let part = series.sum(period);
+                for m in 0..FLOWS {
+                    sum[m] += part[m];
+                }
+            }
+        }
+        found.then(|| Flows::from_array(sum))
     }
 
     /// Numerator and denominator of an indicator for a unit on a day.
@@ -236,6 +286,7 @@ impl Snapshot {
     ) -> Vec<Ranked> {
         let mut measured: Vec<Measured> = units
             .iter()
+            .filter(|u| self.quality(**u, period) != Quality::Unavailable)
             .map(|u| self.measure(*u, measure, period))
             .filter(|m| m.value().is_some())
             .collect();
@@ -262,10 +313,10 @@ impl Snapshot {
         out
     }
 
-    /// The units of `level` in the subtree of `within` (all of them when
-    /// `None`), in code order.
-    pub fn units_of_level(&self, level: UnitLevel, within: Option<u32>) -> Vec<u32> {
-        let all = self.level(level);
+    /// The units of `level` of `map` in the subtree of `within` (all of
+    /// them when `None`), in code order.
+    pub fn units_of_level(&self, map: AdminMap, level: UnitLevel, within: Option<u32>) -> Vec<u32> {
+        let all = self.level(map, level);
         match within {
             None => all.to_vec(),
             Some(a) => all
@@ -297,6 +348,7 @@ impl Snapshot {
     /// reached 100%, ties by code, with that day.
     pub fn first_to_complete(
         &self,
+        map: AdminMap,
         level: UnitLevel,
         indicator: Indicator,
         within: Option<u32>,
@@ -306,7 +358,7 @@ impl Snapshot {
             return Vec::new();
         }
         let mut out: Vec<(u32, Day)> = self
-            .units_of_level(level, within)
+            .units_of_level(map, level, within)
             .into_iter()
             .filter_map(|u| days[u as usize].map(|d| (u, d)))
             .collect();

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 
 use super::period::Period;
 use super::query::{Measure, Ranked};
@@ -41,8 +41,8 @@ pub enum Group {
     Children(u32),
     /// A unit with no parent, ranked alone.
     Alone(u32),
-    /// The units of a level, all of them or those below one unit.
-    Level(UnitLevel, Option<u32>),
+    /// The units of a level of a map, all of them or those below one unit.
+    Level(AdminMap, UnitLevel, Option<u32>),
 }
 
 /// One ranking: a group, on a measure, over a period, one way.
@@ -161,7 +161,7 @@ impl RankCache {
         let units = match key.group {
             Group::Children(parent) => snapshot.children(parent).to_vec(),
             Group::Alone(unit) => vec![unit],
-            Group::Level(level, within) => snapshot.units_of_level(level, within),
+            Group::Level(map, level, within) => snapshot.units_of_level(map, level, within),
         };
         let placings =
             Arc::new(snapshot.rank_with_movement(&units, key.measure, key.period, key.descending));
@@ -180,7 +180,7 @@ impl Snapshot {
     /// The group a unit is ranked in: its siblings, or its whole level.
     pub fn rank_group(&self, unit: u32, among: Among) -> Group {
         match (among, self.parent(unit)) {
-            (Among::Level, _) => Group::Level(self.unit(unit).level, None),
+            (Among::Level, _) => Group::Level(self.unit(unit).map, self.unit(unit).level, None),
             (Among::Siblings, Some(parent)) => Group::Children(parent),
             (Among::Siblings, None) => Group::Alone(unit),
         }
@@ -229,6 +229,7 @@ mod tests {
     fn country(n: i64) -> Snapshot {
         let mut units = vec![UnitInput {
             id: 1,
+            map: AdminMap::Vn2023,
             level: UnitLevel::Ministry,
             code: "0".into(),
             parent_id: None,
@@ -236,12 +237,13 @@ mod tests {
         }];
         units.extend((2..n + 2).map(|id| UnitInput {
             id,
+            map: AdminMap::Vn2023,
             level: UnitLevel::Province,
             code: id.to_string(),
             parent_id: Some(1),
             in_force: (crate::model::day::Day::MIN, crate::model::day::Day::MAX),
         }));
-        build(units, &[], &[])
+        build(units, &[], &[], &[])
     }
 
     #[test]
@@ -250,7 +252,7 @@ mod tests {
         let bound = 256 << 10;
         let cache = RankCache::new(bound);
         let key = |day: i32| RankingKey {
-            group: Group::Level(UnitLevel::Province, None),
+            group: Group::Level(AdminMap::Vn2023, UnitLevel::Province, None),
             measure: Measure::Metric(Metric::CardsIssued),
             period: Period { from: day, to: day },
             descending: true,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use entity::stock_value::StockMetric;
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 use proptest::prelude::*;
 
 use super::metrics::Indicator;
@@ -87,6 +87,7 @@ fn assemble(
 ) -> World {
     let mut units = vec![UnitInput {
         id: 1,
+        map: AdminMap::Vn2023,
         level: UnitLevel::Ministry,
         code: "0".into(),
         parent_id: None,
@@ -99,6 +100,7 @@ fn assemble(
         let id = units.len() as i64 + 1;
         units.push(UnitInput {
             id,
+            map: AdminMap::Vn2023,
             level: LEVELS[depth[p] + 1],
             code: (code * 10 + id).to_string(),
             parent_id: Some(units[p].id),
@@ -231,7 +233,7 @@ proptest! {
 
     #[test]
     fn rollups_series_ranks_and_completion_match_brute_force(w in world(), a in 0i32..70, len in 1i32..40) {
-        let s = build(w.units.clone(), &w.stocks, &w.reports);
+        let s = build(w.units.clone(), &[], &w.stocks, &w.reports);
         let brute = Brute::new(&w);
         let period = Period { from: a - 5, to: a - 5 + len };
         for u in &w.units {
@@ -252,7 +254,7 @@ proptest! {
         }
         // Ranks: competition ranking of coverage among each level.
         for level in LEVELS {
-            let units = s.level(level).to_vec();
+            let units = s.level(AdminMap::Vn2023, level).to_vec();
             let ranked = s.rank(&units, Measure::Indicator(Indicator::CccdCoverage), period, true);
             for r in &ranked {
                 let id = s.unit_id(r.measured.unit);
@@ -278,7 +280,7 @@ proptest! {
                 st[0] > 0 && st[3] >= st[0]
             }).count();
             prop_assert_eq!(complete as usize, expected);
-            for (unit, day) in s.first_to_complete(level, Indicator::CccdCoverage, None) {
+            for (unit, day) in s.first_to_complete(AdminMap::Vn2023, level, Indicator::CccdCoverage, None) {
                 let id = s.unit_id(unit);
                 let at = brute.stocks(id, day);
                 prop_assert!(at[0] > 0 && at[3] >= at[0], "complete on its day");
@@ -326,13 +328,13 @@ proptest! {
             campaign_id: r.campaign_id.map(i64::from), team_id: r.team_id.map(i64::from),
             values: r.flows.map(i64::from),
         }));
-        let old = build(w.units.clone(), &old_stocks, &before);
+        let old = build(w.units.clone(), &[], &old_stocks, &before);
         let change = Change { flows: deltas, stock_units: changed_leaves.clone() };
         let needed = old.stock_rows_needed(&change);
         let rows: Vec<StockInput> = w.stocks.iter().copied().filter(|s| needed.contains(&s.unit_id)).collect();
         // Rankings kept by the old snapshot are not read at the new version.
         let ranking = |level| RankingKey {
-            group: Group::Level(level, None),
+            group: Group::Level(AdminMap::Vn2023, level, None),
             measure: Measure::Indicator(Indicator::CccdCoverage),
             period: Period { from: 0, to: 70 },
             descending: true,
@@ -342,7 +344,7 @@ proptest! {
             kept_cache.placings(&old, ranking(level));
         }
         let applied = old.apply(9, &change, &rows).expect("applies");
-        let fresh = build(w.units.clone(), &w.stocks, &w.reports);
+        let fresh = build(w.units.clone(), &[], &w.stocks, &w.reports);
         for level in LEVELS {
             let (kept, rebuilt) = (kept_cache.placings(&applied, ranking(level)), fresh_cache.placings(&fresh, ranking(level)));
             prop_assert_eq!(kept.in_order(), rebuilt.in_order());

@@ -99,7 +99,7 @@ impl Directory {
         on: NaiveDate,
         errors: &mut Vec<RowError>,
     ) -> Option<u32> {
-        let Some(u) = self.tree.find(level, code) else {
+        let Some(u) = self.tree.find(crate::store::units::SERVED_MAP, level, code) else {
             errors.push(RowError {
                 row,
                 field: "unit".into(),

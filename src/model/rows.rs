@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use entity::stock_value::StockMetric;
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 
 use super::day::Day;
 use super::values::{Flows, Stocks};
@@ -107,6 +107,8 @@ pub struct ValidStock {
 #[derive(Debug, Clone)]
 pub struct UnitInput {
     pub id: i64,
+    /// The map the unit belongs to.
+    pub map: AdminMap,
     pub level: UnitLevel,
     pub code: String,
     pub parent_id: Option<i64>,

@@ -20,10 +20,11 @@ fn clamp32(v: i64) -> i32 {
 /// Rows per page when reading reports.
 const PAGE: u64 = 100_000;
 
-/// Every unit of the served map ([`super::units::SERVED_MAP`]).
+/// Every unit, of both maps.
 pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
     type Row = (
         i64,
+        unit::AdminMap,
         unit::UnitLevel,
         String,
         Option<i64>,
@@ -34,21 +35,22 @@ pub async fn units(db: &impl ConnectionTrait) -> Result<Vec<UnitInput>, DbErr> {
         .select_only()
         .columns([
             unit::Column::Id,
+            unit::Column::Map,
             unit::Column::Level,
             unit::Column::Code,
             unit::Column::ParentId,
             unit::Column::ValidFrom,
             unit::Column::ValidTo,
         ])
-        .filter(unit::Column::Map.eq(super::units::SERVED_MAP))
         .order_by_asc(unit::Column::Id)
         .into_tuple()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, level, code, parent_id, from, to)| UnitInput {
+        .map(|(id, map, level, code, parent_id, from, to)| UnitInput {
             id,
+            map,
             level,
             code,
             parent_id,

@@ -31,10 +31,9 @@ pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Mo
         .await
 }
 
-/// Every unit of the served map (the rollup engine keeps them in memory).
+/// Every unit of both maps (the rollup engine keeps them in memory).
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<unit::Model>, DbErr> {
     unit::Entity::find()
-        .filter(unit::Column::Map.eq(SERVED_MAP))
         .order_by_asc(unit::Column::Id)
         .all(db)
         .await

@@ -10,9 +10,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::engine::period::Period;
 use crate::model::change::Change;
 
-use super::build::{first_complete_from, own_stock_steps};
+use super::build::{first_complete_from, stock_steps};
 use super::*;
 use crate::model::day::Day;
 use crate::model::rows::StockInput;
@@ -75,6 +76,8 @@ impl Snapshot {
         let mut subtree: HashMap<u32, Daily<FLOWS>> = HashMap::new();
         let mut campaign: HashMap<(i64, u32), Daily<FLOWS>> = HashMap::new();
         let mut team: HashMap<i64, Daily<FLOWS>> = HashMap::new();
+        // The change of each crossing leaf's day, for the other map.
+        let mut crossing: BTreeMap<(u32, Day), [i64; FLOWS]> = BTreeMap::new();
         for delta in &change.flows {
             let Some(leaf) = self.index_of(delta.unit_id) else {
                 return Err(NeedsRebuild(
@@ -85,6 +88,9 @@ impl Snapshot {
                 return Err(NeedsRebuild("a report of a unit that has children"));
             }
             let values = delta.values.to_array();
+            if self.crossings.crosses(leaf) {
+                add(crossing.entry((leaf, delta.day)).or_default(), &values);
+            }
             let mut at = Some(leaf);
             while let Some(u) = at {
                 add(
@@ -110,6 +116,58 @@ impl Snapshot {
                     &values,
                 );
             }
+        }
+        // In the other map: each day's parts before and after the change.
+        let mut echoes = Vec::new();
+        let mut unallocated: HashMap<u32, Daily<FLOWS>> = HashMap::new();
+        for ((leaf, day), change) in &crossing {
+            let before = self.flows[*leaf as usize].sum(Period {
+                from: *day,
+                to: *day,
+            });
+            let mut after = before;
+            add(&mut after, change);
+            echoes.clear();
+            self.echoes(*leaf, *day, &before, &after, &mut echoes);
+            for (target, values) in &echoes {
+                if self.is_reporting_unit(*target)
+                    && self.stocks[*target as usize]
+                        .days()
+                        .last()
+                        .is_some_and(|last| last > day)
+                {
+                    // Its stocks' adjustments after the day may move.
+                    return Err(NeedsRebuild(
+                        "flows crossing into a unit with later stock rows",
+                    ));
+                }
+                if self.crossings.unallocated_into.get(leaf) == Some(target) {
+                    add(
+                        unallocated
+                            .entry(*target)
+                            .or_default()
+                            .entry(*day)
+                            .or_default(),
+                        values,
+                    );
+                }
+                let mut at = Some(*target);
+                while let Some(u) = at {
+                    add(
+                        subtree.entry(u).or_default().entry(*day).or_default(),
+                        values,
+                    );
+                    touch(u, *day);
+                    at = self.parent(u);
+                }
+            }
+        }
+        for (target, daily) in &unallocated {
+            let merged = match next.unallocated.get(target) {
+                Some(series) => series.merged(daily),
+                None => FlowSeries::default().merged(daily),
+            };
+            next.unallocated.insert(*target, Arc::new(merged));
         }
         for (u, daily) in &subtree {
             next.flows[*u as usize] = Arc::new(self.flows[*u as usize].merged(daily));
@@ -153,9 +211,13 @@ impl Snapshot {
             if !self.is_reporting_unit(u) {
                 return Err(NeedsRebuild("stocks of a unit that has children"));
             }
+            if self.crossings.crosses(u) {
+                // Its stocks count in the other map too.
+                return Err(NeedsRebuild("stocks of a unit that crosses maps"));
+            }
             let rows = rows_by_unit.get(&u).map(Vec::as_slice).unwrap_or(&[]);
             let own_flows = next.flows[u as usize].clone();
-            let steps = own_stock_steps(rows, |d| own_flows.through(d));
+            let steps = stock_steps(rows, &[], |d| own_flows.through(d));
             let new = StockSeries {
                 days: steps.iter().map(|(d, _)| *d).collect(),
                 values: steps.iter().map(|(_, v)| *v).collect(),

@@ -1,10 +1,10 @@
 //! Building a [`Snapshot`] from rows: the first of its two constructors
 //! (the other is [`super::apply`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::model::rows::{ReportInput, StockInput, UnitInput};
+use crate::model::rows::{LineageRow, ReportInput, StockInput, UnitInput};
 use entity::stock_value::StockMetric;
 
 use super::*;
@@ -19,8 +19,13 @@ fn add(into: &mut [i64; FLOWS], values: &[i64; FLOWS]) {
 
 /// Builds the snapshot at version 0 with no unit rows (for the tree alone,
 /// and for tests). Rows of units that are not in `units` are ignored.
-pub fn build(units: Vec<UnitInput>, stocks: &[StockInput], reports: &[ReportInput]) -> Snapshot {
-    let mut builder = Builder::new(units);
+pub fn build(
+    units: Vec<UnitInput>,
+    lineage: &[LineageRow],
+    stocks: &[StockInput],
+    reports: &[ReportInput],
+) -> Snapshot {
+    let mut builder = Builder::new(units, lineage);
     for r in reports {
         builder.report(r);
     }
@@ -47,8 +52,9 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Starts a snapshot of these units.
-    pub fn new(units: Vec<UnitInput>) -> Builder {
+    /// Starts a snapshot of these units, of one map or two with the
+    /// lineage between them.
+    pub fn new(units: Vec<UnitInput>, lineage: &[LineageRow]) -> Builder {
         let mut s = Snapshot::default();
         let mut units = units;
         units.sort_by_key(|u| u.id);
@@ -61,6 +67,7 @@ impl Builder {
             .iter()
             .map(|u| UnitNode {
                 id: u.id,
+                map: u.map,
                 level: u.level,
                 code: u.code.clone(),
                 code_number: u.code.parse().unwrap_or(u64::MAX),
@@ -75,13 +82,17 @@ impl Builder {
             }
         }
         for (i, u) in s.units.iter().enumerate() {
-            s.by_level.entry(u.level).or_default().push(i as u32);
-            s.by_code.insert((u.level, u.code.clone()), i as u32);
+            s.by_level
+                .entry((u.map, u.level))
+                .or_default()
+                .push(i as u32);
+            s.by_code.insert((u.map, u.level, u.code.clone()), i as u32);
         }
         for list in s.by_level.values_mut() {
             list.sort_by_key(|i| (s.units[*i as usize].code_number, *i));
         }
         build_dfs(&mut s);
+        s.crossings = Arc::new(Crossings::new(&s.units, &s.index, lineage));
         let n = s.units.len();
         Builder {
             s,
@@ -158,6 +169,7 @@ impl Builder {
         for (u, daily) in late {
             own_series[u as usize] = own_series[u as usize].merged(&daily);
         }
+        cross_flows(&mut s, &mut own_series);
         s.flows = subtree_flows(&s, &mut own_series)
             .into_iter()
             .map(Arc::new)
@@ -190,6 +202,46 @@ impl Builder {
     }
 }
 
+/// Counts each crossing leaf's flows, day by day, in the units of the
+/// other map they belong to (see [`super::lineage`]); the days of old
+/// leaves merged away are also kept as the unallocated flows of their
+/// target.
+fn cross_flows(s: &mut Snapshot, own: &mut [FlowSeries]) {
+    let mut extra: HashMap<u32, BTreeMap<Day, [i64; FLOWS]>> = HashMap::new();
+    let mut echoes = Vec::new();
+    for (u, series) in own.iter().enumerate() {
+        let u = u as u32;
+        if !s.crossings.crosses(u) {
+            continue;
+        }
+        let mut previous = [0i64; FLOWS];
+        for (d, prefix) in series.iter() {
+            let mut daily = [0i64; FLOWS];
+            for m in 0..FLOWS {
+                daily[m] = prefix[m] - previous[m];
+            }
+            previous = prefix;
+            echoes.clear();
+            s.echoes(u, d, &[0; FLOWS], &daily, &mut echoes);
+            for (target, values) in &echoes {
+                add(
+                    extra.entry(*target).or_default().entry(d).or_default(),
+                    values,
+                );
+            }
+        }
+    }
+    let targets: HashSet<u32> = s.crossings.unallocated_targets().collect();
+    for (target, daily) in extra {
+        if targets.contains(&target) {
+            let days = daily.iter().map(|(d, v)| (*d, *v)).collect();
+            s.unallocated
+                .insert(target, Arc::new(FlowSeries::from_daily(days)));
+        }
+        own[target as usize] = own[target as usize].merged(&daily);
+    }
+}
+
 /// Stocks and completion days, once the flows are in (`source_rows` counts
 /// the reports so far; the units and stock rows are added here).
 fn finish_stocks(mut s: Snapshot, own_series: &[FlowSeries], stocks: &[StockInput]) -> Snapshot {
@@ -203,32 +255,42 @@ fn finish_stocks(mut s: Snapshot, own_series: &[FlowSeries], stocks: &[StockInpu
         }
     };
 
-    // Stocks: each unit's own step function, then deltas bubbled up.
+    // Stocks: each unit's own step function (a new leaf's starts from its
+    // predecessors' shares), then its steps counted up its map and, by the
+    // lineage, in the other map.
     let mut by_unit: Vec<Vec<&StockInput>> = vec![Vec::new(); n];
     for st in stocks {
         if let Some(idx) = s.index_of(st.unit_id) {
             by_unit[idx as usize].push(st);
         }
     }
-    let mut deltas: Vec<Vec<(Day, [i64; STOCKS])>> = vec![Vec::new(); n];
+    let crossings = s.crossings.clone();
+    let mut steps: Vec<Vec<(Day, [i64; STOCKS])>> = vec![Vec::new(); n];
     for (idx, rows) in by_unit.iter().enumerate() {
-        if rows.is_empty() {
-            continue;
+        if !rows.is_empty() && !crossings.predecessors.contains_key(&(idx as u32)) {
+            steps[idx] = stock_steps(rows, &[], |d| own_through(idx, d));
         }
+    }
+    for (c, preds) in &crossings.predecessors {
+        let inherited = s.inherited_steps(*c, preds, &steps);
+        let rows = &by_unit[*c as usize];
+        if !inherited.is_empty() || !rows.is_empty() {
+            steps[*c as usize] = stock_steps(rows, &inherited, |d| own_through(*c as usize, d));
+        }
+    }
+    let mut deltas: Vec<Vec<(Day, [i64; STOCKS])>> = vec![Vec::new(); n];
+    for (idx, function) in steps.iter().enumerate() {
         let mut current = [0i64; STOCKS];
-        for (d, next) in own_stock_steps(rows, |d| own_through(idx, d)) {
+        for (d, next) in function {
             let mut delta = [0i64; STOCKS];
             for k in 0..STOCKS {
                 delta[k] = next[k] - current[k];
             }
-            current = next;
-            let mut at = Some(idx as u32);
-            while let Some(u) = at {
-                deltas[u as usize].push((d, delta));
-                at = s.units[u as usize].parent;
-            }
+            current = *next;
+            s.stock_targets(idx as u32, *d, |u| deltas[u as usize].push((*d, delta)));
         }
     }
+    s.own_stocks_from = own_stocks_from(&s, &by_unit);
     s.stocks = deltas
         .into_iter()
         .map(|mut events| {
@@ -266,36 +328,93 @@ fn finish_stocks(mut s: Snapshot, own_series: &[FlowSeries], stocks: &[StockInpu
     s
 }
 
-/// The step function of one unit's own stocks: from each day on which one
-/// of its stock rows takes effect, the values in force. `own_through(d)` is
-/// the sum of the unit's own flows up to day `d`, which turns an opening
-/// balance into an adjustment (see [`StockSeries`]).
-pub(crate) fn own_stock_steps(
+/// The step function of one unit's stocks: from each day on which one of
+/// its stock rows, or a step of `inherited`, takes effect, the values in
+/// force. A stock the unit has a row for is its own from that row's day;
+/// before, or without one, it is `inherited` (a new leaf's shares of its
+/// predecessors' stocks; empty for others). `own_through(d)` is the sum of
+/// the unit's flows up to day `d`, which turns an opening balance into an
+/// adjustment (see [`StockSeries`]).
+pub(crate) fn stock_steps(
     rows: &[&StockInput],
+    inherited: &[(Day, [i64; STOCKS])],
     own_through: impl Fn(Day) -> [i64; FLOWS],
 ) -> Vec<(Day, [i64; STOCKS])> {
     let mut rows = rows.to_vec();
     rows.sort_by_key(|r| r.valid_from);
-    let mut change_days: Vec<Day> = rows.iter().map(|r| r.valid_from).collect();
+    let mut change_days: Vec<Day> = rows
+        .iter()
+        .map(|r| r.valid_from)
+        .chain(inherited.iter().map(|(d, _)| *d))
+        .collect();
+    change_days.sort_unstable();
     change_days.dedup();
-    let mut current = [0i64; STOCKS];
+    let mut own: [Option<i64>; STOCKS] = [None; STOCKS];
+    let mut from_inherited = [0i64; STOCKS];
+    let mut next_inherited = inherited.iter().peekable();
+    let mut next_row = rows.iter().peekable();
     let mut out = Vec::with_capacity(change_days.len());
     for d in change_days {
-        let prior = own_through(d - 1);
-        for r in rows.iter().filter(|r| r.valid_from == d) {
+        while let Some((_, values)) = next_inherited.next_if(|(day, _)| *day <= d) {
+            from_inherited = *values;
+        }
+        let mut before: Option<[i64; FLOWS]> = None;
+        while let Some(r) = next_row.next_if(|r| r.valid_from == d) {
+            let mut prior = || *before.get_or_insert_with(|| own_through(d - 1));
             match r.metric {
-                StockMetric::EligiblePopulation => current[ELIGIBLE] = r.value,
-                StockMetric::PresentPopulation => current[PRESENT] = r.value,
-                StockMetric::AccountsEligible => current[ACCOUNTS_ELIGIBLE] = r.value,
+                StockMetric::EligiblePopulation => own[ELIGIBLE] = Some(r.value),
+                StockMetric::PresentPopulation => own[PRESENT] = Some(r.value),
+                StockMetric::AccountsEligible => own[ACCOUNTS_ELIGIBLE] = Some(r.value),
                 StockMetric::CardsIssuedOpening => {
-                    current[CARDS_ADJUSTMENT] = r.value - prior[CARDS]
+                    own[CARDS_ADJUSTMENT] = Some(r.value - prior()[CARDS])
                 }
                 StockMetric::AccountsActivatedOpening => {
-                    current[ACCOUNTS_ADJUSTMENT] = r.value - prior[ACCOUNTS]
+                    own[ACCOUNTS_ADJUSTMENT] = Some(r.value - prior()[ACCOUNTS])
                 }
             }
         }
+        let mut current = [0i64; STOCKS];
+        for k in 0..STOCKS {
+            current[k] = own[k].unwrap_or(from_inherited[k]);
+        }
         out.push((d, current));
+    }
+    out
+}
+
+/// Per unit, the first day from which the stocks of every apportioned
+/// leaf below it are all its own (see [`Snapshot::quality`]): `Some(MIN)`
+/// where no apportioned leaf lies below, `None` where one has not yet
+/// given every stock.
+fn own_stocks_from(s: &Snapshot, by_unit: &[Vec<&StockInput>]) -> Vec<Option<Day>> {
+    let mut out = vec![Some(Day::MIN); s.units.len()];
+    for (c, rows) in by_unit.iter().enumerate() {
+        if !s.units[c].children.is_empty() || !s.crossings.apportioned[c] {
+            continue;
+        }
+        let mut first = [None::<Day>; STOCKS];
+        for r in rows {
+            let k = match r.metric {
+                StockMetric::EligiblePopulation => ELIGIBLE,
+                StockMetric::PresentPopulation => PRESENT,
+                StockMetric::AccountsEligible => ACCOUNTS_ELIGIBLE,
+                StockMetric::CardsIssuedOpening => CARDS_ADJUSTMENT,
+                StockMetric::AccountsActivatedOpening => ACCOUNTS_ADJUSTMENT,
+            };
+            first[k] = Some(first[k].map_or(r.valid_from, |d| d.min(r.valid_from)));
+        }
+        let own: Option<Day> = first
+            .iter()
+            .try_fold(Day::MIN, |latest, d| d.map(|d| latest.max(d)));
+        let mut at = Some(c as u32);
+        while let Some(a) = at {
+            let held = &mut out[a as usize];
+            *held = match (*held, own) {
+                (Some(h), Some(o)) => Some(h.max(o)),
+                _ => None,
+            };
+            at = s.units[a as usize].parent;
+        }
     }
     out
 }
@@ -397,6 +516,16 @@ pub(crate) fn first_complete_from(
     }
     candidates.sort_unstable();
     candidates.dedup();
+    // After its last day, a unit that is not a union of whole new units
+    // has no numbers to complete on.
+    let last = s.units[u as usize].in_force.1;
+    let whole_after = s
+        .crossings
+        .whole_after
+        .get(u as usize)
+        .copied()
+        .unwrap_or(true);
+    candidates.retain(|d| whole_after || *d <= last);
     candidates.into_iter().find(|d| {
         let (num, den) = s.indicator_parts(u, indicator, *d);
         den > 0 && num >= den

@@ -24,8 +24,18 @@
 //!   on day D is `adjustment(D) + flows[u].through(D)` for every unit.
 //! - `dfs` lists every unit once, each subtree as the contiguous range
 //!   `dfs_range[u]` (start inclusive, end exclusive), `u` first.
-//! - `by_level[l]` lists the units of level `l` in code order (numeric
-//!   codes by value), `by_code` finds each by (level, code).
+//! - The units form a forest: one tree per map (see
+//!   `entity::unit::AdminMap`), each unit in force for its map's days.
+//!   `by_level[(m, l)]` lists the units of map `m` and level `l` in code
+//!   order (numeric codes by value), `by_code` finds each by (map, level,
+//!   code).
+//! - Numbers cross between the maps by `crossings` (see [`Crossings`]): a
+//!   leaf's flows on a day it is in force count, apportioned or whole, in
+//!   the units of the other map that hold its territory, and its stock
+//!   steps likewise; so `flows[u]` and `stocks[u]` also hold what crossed
+//!   into `u`'s subtree, the two roots hold the same country, and
+//!   `unallocated[t]` is the part of `flows[t]` that crossed in from old
+//!   leaves without successors.
 //! - `campaign_flows[c][u]` is the flows of `u`'s subtree attributed to
 //!   campaign `c`, present for every unit with such a report below it;
 //!   `team_flows[t]` those attributed to team `t`.
@@ -40,7 +50,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 
 use super::directory::UnitDirectory;
 use super::metrics::Indicator;
@@ -48,7 +58,10 @@ use crate::model::day::Day;
 
 pub mod apply;
 pub mod build;
+mod lineage;
 mod series;
+
+pub use lineage::Crossings;
 
 pub use series::{FlowSeries, StockSeries};
 
@@ -72,6 +85,8 @@ pub(super) const ACCOUNTS_ADJUSTMENT: usize = 4;
 #[derive(Debug, Clone)]
 pub struct UnitNode {
     pub id: i64,
+    /// The map the unit belongs to.
+    pub map: AdminMap,
     pub level: UnitLevel,
     pub code: String,
     /// The code as a number, for ordering ties "by code".
@@ -97,8 +112,8 @@ pub struct Snapshot {
     data_version: i64,
     units: Vec<UnitNode>,
     index: HashMap<i64, u32>,
-    /// Units by (level, code).
-    by_code: HashMap<(UnitLevel, String), u32>,
+    /// Units by (map, level, code).
+    by_code: HashMap<(AdminMap, UnitLevel, String), u32>,
     flows: Vec<Arc<FlowSeries>>,
     stocks: Vec<Arc<StockSeries>>,
     /// Flows of the reports attributed to a campaign, by campaign, by unit.
@@ -109,8 +124,18 @@ pub struct Snapshot {
     dfs: Vec<u32>,
     /// Position of each unit in `dfs`, and the end of its subtree there.
     dfs_range: Vec<(u32, u32)>,
-    /// Units of each level, in code order.
-    by_level: HashMap<UnitLevel, Vec<u32>>,
+    /// Units of each level of each map, in code order.
+    by_level: HashMap<(AdminMap, UnitLevel), Vec<u32>>,
+    /// How numbers cross between the maps (the lineage), shared between
+    /// versions: it changes only with a rebuild.
+    crossings: Arc<Crossings>,
+    /// The flows counted as unallocated in a unit of the new map: those of
+    /// old leaves merged away before the lineage table was made.
+    unallocated: HashMap<u32, Arc<FlowSeries>>,
+    /// Per unit: the first day from which every stock of every apportioned
+    /// leaf below it is its own rather than a share of a predecessor's
+    /// (`None`: not yet; see [`Snapshot::quality`]).
+    own_stocks_from: Vec<Option<Day>>,
     /// The first day each unit reached 100% on each indicator.
     completed_on: HashMap<Indicator, Vec<Option<Day>>>,
     /// Rows read to build this snapshot (for logs and benchmarks).
@@ -157,9 +182,9 @@ impl Snapshot {
         &self.directory
     }
 
-    /// The dense index of the unit with this level and code.
-    pub fn find(&self, level: UnitLevel, code: &str) -> Option<u32> {
-        self.by_code.get(&(level, code.to_owned())).copied()
+    /// The dense index of the unit with this map, level and code.
+    pub fn find(&self, map: AdminMap, level: UnitLevel, code: &str) -> Option<u32> {
+        self.by_code.get(&(map, level, code.to_owned())).copied()
     }
 
     /// Whether a unit reports its own numbers: the leaves of the tree
@@ -207,9 +232,12 @@ impl Snapshot {
         start <= pos && pos < end
     }
 
-    /// The units of one level, in code order.
-    pub fn level(&self, level: UnitLevel) -> &[u32] {
-        self.by_level.get(&level).map(Vec::as_slice).unwrap_or(&[])
+    /// The units of one level of one map, in code order.
+    pub fn level(&self, map: AdminMap, level: UnitLevel) -> &[u32] {
+        self.by_level
+            .get(&(map, level))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// Number of units in the snapshot.
@@ -242,6 +270,51 @@ impl Snapshot {
     /// The stock step functions of a unit's subtree.
     pub fn stock_series(&self, idx: u32) -> &StockSeries {
         &self.stocks[idx as usize]
+    }
+
+    /// The unallocated flows held (see [`Snapshot::unallocated`]), by the
+    /// unit that holds them.
+    pub fn unallocated_series(&self) -> impl Iterator<Item = (u32, &FlowSeries)> + '_ {
+        self.unallocated.iter().map(|(u, s)| (*u, s.as_ref()))
+    }
+
+    /// Whether a unit's numbers after its last day in force are those of
+    /// whole units of the map after it.
+    pub fn whole_after(&self, idx: u32) -> bool {
+        self.crossings
+            .whole_after
+            .get(idx as usize)
+            .copied()
+            .unwrap_or(true)
+    }
+
+    /// Whether a unit's numbers before its first day in force include a
+    /// share of a split old unit.
+    pub fn apportioned(&self, idx: u32) -> bool {
+        self.crossings
+            .apportioned
+            .get(idx as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The first day from which the stocks of every apportioned leaf below
+    /// a unit are their own (`None`: not yet).
+    pub fn own_stocks_from(&self, idx: u32) -> Option<Day> {
+        self.own_stocks_from
+            .get(idx as usize)
+            .copied()
+            .unwrap_or(Some(Day::MIN))
+    }
+
+    /// The predecessors of a new leaf (old leaves) and the share of each
+    /// that went to it.
+    pub fn predecessors(&self, idx: u32) -> &[(u32, f64)] {
+        self.crossings
+            .predecessors
+            .get(&idx)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The first day each unit reached 100% on an indicator, by index.

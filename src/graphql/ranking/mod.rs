@@ -233,7 +233,7 @@ impl RankingQuery {
             }
         }
         let ranked = snapshot.placings(RankingKey {
-            group: Group::Level(level, within),
+            group: Group::Level(crate::store::units::SERVED_MAP, level, within),
             measure,
             period,
             descending: order == RankOrder::Desc,
@@ -269,7 +269,12 @@ impl RankingQuery {
             within_unit(&snapshot, within)?,
             level_stored,
         )?;
-        let list = snapshot.first_to_complete(StoredLevel::from(level), indicator.into(), within);
+        let list = snapshot.first_to_complete(
+            crate::store::units::SERVED_MAP,
+            StoredLevel::from(level),
+            indicator.into(),
+            within,
+        );
         Ok(by_position(&list, page, |(unit, d)| CompletionEntry {
             completed_on: Date(date(*d)),
             unit_id: snapshot.unit_id(*unit),

@@ -334,7 +334,11 @@ impl ReportMutation {
         ctx.loaders().snapshot.renew();
         let snapshot = ctx.loaders().snapshot.get().await?;
         let unit_id = snapshot
-            .find(input.unit.level.into(), &input.unit.code)
+            .find(
+                crate::store::units::SERVED_MAP,
+                input.unit.level.into(),
+                &input.unit.code,
+            )
             .map(|u| snapshot.unit_id(u))
             .ok_or_else(|| AppError::NotFound("unit".into()))?;
         Ok(SetStockValuesPayload {

@@ -93,7 +93,10 @@ pub async fn by_level_code(
     code: &str,
 ) -> Result<Option<Arc<Model>>, AppError> {
     if let Some(snapshot) = with_directory(engine) {
-        return Ok(snapshot.directory().by_level_code(level, code).cloned());
+        return Ok(snapshot
+            .directory()
+            .by_level_code(store::units::SERVED_MAP, level, code)
+            .cloned());
     }
     Ok(store::units::by_level_code(db, level, code)
         .await?

@@ -404,7 +404,7 @@ fn rank_group(
         RankAmong::Siblings => Ok(snapshot.rank_group(unit, among.into())),
         RankAmong::Level => {
             let root_index = snapshot.index_of(root.id).ok_or_else(outside)?;
-            Ok(Group::Level(model.level, Some(root_index)))
+            Ok(Group::Level(model.map, model.level, Some(root_index)))
         }
     }
 }
