@@ -316,7 +316,7 @@ async fn run_keys(database: DatabaseArgs, command: KeysCommand) -> Result<(), St
                     let code = code.trim_start_matches('0');
                     let code = if code.is_empty() { "0" } else { code };
                     Some(
-                        store::units::by_level_code(&db, level, code)
+                        store::units::by_level_code(&db, store::units::SERVED_MAP, level, code)
                             .await
                             .map_err(failed)?
                             .ok_or_else(|| format!("no unit {text}"))?,

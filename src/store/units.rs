@@ -39,15 +39,16 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<unit::Model>, DbErr> {
         .await
 }
 
-/// The unit with this level and code. When the code has several versions
-/// (validity ranges), the latest is returned.
+/// The unit of `map` with this level and code. When the code has several
+/// versions (validity ranges), the latest is returned.
 pub async fn by_level_code(
     db: &DatabaseConnection,
+    map: AdminMap,
     level: UnitLevel,
     code: &str,
 ) -> Result<Option<unit::Model>, DbErr> {
     unit::Entity::find()
-        .filter(unit::Column::Map.eq(SERVED_MAP))
+        .filter(unit::Column::Map.eq(map))
         .filter(unit::Column::Level.eq(level))
         .filter(unit::Column::Code.eq(code))
         .order_by_desc(unit::Column::ValidFrom)

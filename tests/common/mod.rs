@@ -294,6 +294,7 @@ impl TestApp {
             Some((level, code)) => Some(
                 tiendo::store::units::by_level_code(
                     &db,
+                    tiendo::store::units::SERVED_MAP,
                     entity::unit::UnitLevel::parse(level).expect("a level"),
                     code,
                 )

@@ -48,6 +48,11 @@ pub struct Crossings {
     pub(super) unallocated_into: HashMap<u32, u32>,
     /// New leaf with predecessors → the lowest old unit holding them all.
     pub(super) holder: HashMap<u32, u32>,
+    /// Units above the leaves that went whole into one unit of the same
+    /// level (an old province into a new one): new → old, and old → new,
+    /// each with the share 1.
+    pub(super) whole_predecessors: HashMap<u32, Vec<(u32, f64)>>,
+    pub(super) whole_successors: HashMap<u32, Vec<(u32, f64)>>,
     /// Per unit: whether its numbers after its last day in force are those
     /// of whole units of the new map (always, for units of a map that
     /// did not end).
@@ -170,6 +175,23 @@ impl Crossings {
                 }
             });
             out.unallocated_into.insert(u, target);
+        }
+
+        // Units above the leaves that went whole into one of their level.
+        for (x, unit) in units.iter().enumerate() {
+            let x = x as u32;
+            if unit.children.is_empty() || !old_maps.contains(&unit.map) {
+                continue;
+            }
+            let lca = tree
+                .leaves_below(x)
+                .filter_map(|leaf| out.successors.get(&leaf))
+                .flat_map(|split| split.units.iter().copied())
+                .reduce(|a, b| tree.lca(a, b));
+            if let Some(y) = lca.filter(|y| units[*y as usize].level == unit.level) {
+                out.whole_predecessors.entry(y).or_default().push((x, 1.0));
+                out.whole_successors.entry(x).or_default().push((y, 1.0));
+            }
         }
 
         // Whole after the old map's end: every unit strictly below the

@@ -307,14 +307,33 @@ impl Snapshot {
             .unwrap_or(Some(Day::MIN))
     }
 
-    /// The predecessors of a new leaf (old leaves) and the share of each
-    /// that went to it.
+    /// The predecessors of a new unit and the share of each that went to
+    /// it: old leaves for a leaf, old units that went whole into it (share
+    /// 1) for a unit above the leaves (an old province into a new one).
     pub fn predecessors(&self, idx: u32) -> &[(u32, f64)] {
         self.crossings
             .predecessors
             .get(&idx)
+            .or_else(|| self.crossings.whole_predecessors.get(&idx))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// The successors of an old leaf (new leaves) and the share of it that
+    /// went to each.
+    pub fn successors(&self, idx: u32) -> Vec<(u32, f64)> {
+        self.crossings
+            .successors
+            .get(&idx)
+            .map(|split| {
+                split
+                    .units
+                    .iter()
+                    .copied()
+                    .zip(split.shares.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The first day each unit reached 100% on an indicator, by index.

@@ -146,10 +146,15 @@ impl CampaignMutation {
         #[graphql(desc = "The campaign.")] input: CreateCampaignInput,
     ) -> Result<CampaignPayload> {
         let db = ctx.db();
-        let scope = store::units::by_level_code(db, input.scope.level.into(), &input.scope.code)
-            .await
-            .map_err(AppError::from)?
-            .ok_or_else(|| AppError::bad_input("input.scope", "no such unit"))?;
+        let scope = store::units::by_level_code(
+            db,
+            store::units::SERVED_MAP,
+            input.scope.level.into(),
+            &input.scope.code,
+        )
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| AppError::bad_input("input.scope", "no such unit"))?;
         ctx.scope().check_owned(&scope)?;
         let parent_id = match &input.parent {
             Some(id) => Some(find(ctx, id, "input.parent").await?.id),

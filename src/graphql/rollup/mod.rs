@@ -51,6 +51,24 @@ pub enum Granularity {
     Year,
 }
 
+/// How the numbers of a rollup came to be, across the 1 July 2025 reform.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::engine::query::Quality")]
+pub enum ValueQuality {
+    /// Every number is that of whole units: the unit's own reports, or
+    /// (across the reform) whole predecessors or successors.
+    Exact,
+    /// Part of the numbers is a share of a 2023 commune that was split
+    /// between several 2025 communes, apportioned by `UnitShare.share` into
+    /// whole numbers (the parts of a split commune add up to its number).
+    Apportioned,
+    /// The unit is of the 2023 map, the period ends after 2025-06-30, and
+    /// the unit's territory is not a union of whole 2025 units: its numbers
+    /// after the reform are not known (provinces are always known). Do not
+    /// read the numbers of such a rollup.
+    Unavailable,
+}
+
 /// The GraphQL type `Rollup`, described on its `#[Object]` impl (the
 /// description partner ministries read).
 #[derive(Clone)]
@@ -69,6 +87,12 @@ pub struct Rollup {
 /// not 93.9) and `null` when their denominator is 0.
 #[Object]
 impl Rollup {
+    /// How these numbers came to be across the 1 July 2025 reform: exact,
+    /// apportioned from split communes, or unavailable.
+    async fn quality(&self) -> ValueQuality {
+        self.snapshot.quality(self.unit, self.period).into()
+    }
+
     /// First day of the period.
     async fn from(&self) -> Date {
         Date(date(self.period.from))

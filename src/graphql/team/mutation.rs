@@ -98,7 +98,7 @@ fn is_within(member: &unit::Model, ancestor: &unit::Model) -> bool {
 }
 
 async fn unit_of(ctx: &Context<'_>, r: &UnitRefInput, argument: &str) -> Result<unit::Model> {
-    store::units::by_level_code(ctx.db(), r.level.into(), &r.code)
+    store::units::by_level_code(ctx.db(), store::units::SERVED_MAP, r.level.into(), &r.code)
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| {

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::unit::{Model, UnitLevel};
+use entity::unit::{AdminMap, Model, UnitLevel};
 use sea_orm::DatabaseConnection;
 
 use crate::engine::{Engine, Snapshot};
@@ -89,16 +89,17 @@ impl Loader<i64> for ChildrenLoader {
 pub async fn by_level_code(
     db: &DatabaseConnection,
     engine: &Engine,
+    map: AdminMap,
     level: UnitLevel,
     code: &str,
 ) -> Result<Option<Arc<Model>>, AppError> {
     if let Some(snapshot) = with_directory(engine) {
         return Ok(snapshot
             .directory()
-            .by_level_code(store::units::SERVED_MAP, level, code)
+            .by_level_code(map, level, code)
             .cloned());
     }
-    Ok(store::units::by_level_code(db, level, code)
+    Ok(store::units::by_level_code(db, map, level, code)
         .await?
         .map(Arc::new))
 }

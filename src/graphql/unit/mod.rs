@@ -5,7 +5,7 @@ pub mod loader;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entity::unit::{Model, UnitLevel as StoredLevel};
 use futures_util::FutureExt;
 
@@ -18,6 +18,7 @@ use super::ranking::{self, Completion, Rank, RankAmong, RankOrder};
 use super::report::{Report, ReportChange};
 use super::rollup::{self, Granularity, PeriodInput, Rollup};
 use super::scalars::Date;
+use super::shared::load_unit;
 use super::team::Team;
 use crate::access::Scope;
 use crate::engine::Snapshot;
@@ -41,6 +42,36 @@ pub enum UnitLevel {
     Commune,
 }
 
+/// A map of the country: the units of one administrative division. A unit
+/// belongs to one map; codes are unique within (map, level).
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::unit::AdminMap")]
+pub enum AdminMap {
+    /// 63 provinces, 705 districts and 10,598 communes: in force until
+    /// 2025-06-30. Its units hold the reports made until then.
+    #[graphql(name = "VN2023")]
+    Vn2023,
+    /// 34 provinces and 3,321 communes, no districts: in force from
+    /// 2025-07-01 (the 1 July 2025 reform). Before that day its units'
+    /// numbers are those of their 2023 predecessors (see
+    /// `Unit.predecessors` and `Rollup.quality`).
+    #[graphql(name = "VN2025")]
+    Vn2025,
+}
+
+/// A unit of the other map that shares territory with this one, and the
+/// part of the old unit's territory (and numbers) that went to the new one.
+#[derive(SimpleObject, Clone)]
+pub struct UnitShare {
+    /// The unit of the other map.
+    pub unit: Unit,
+    /// The part of the old unit that went to the new one, in (0, 1]; the
+    /// shares of one old unit sum to 1. Shares of a split commune are equal
+    /// parts unless an administrator loaded real ones
+    /// (`tiendo crosswalk import`).
+    pub share: f64,
+}
+
 /// The GraphQL type `Unit`, described on its `#[Object]` impl (the
 /// description partner ministries read).
 #[derive(Clone, Debug)]
@@ -54,6 +85,28 @@ impl Unit {
         let model = model.into();
         ctx.scope().check(&model)?;
         Ok(Unit(model))
+    }
+
+    /// This unit's predecessors (or successors) with their shares, those
+    /// the caller sees.
+    async fn lineage(&self, ctx: &Context<'_>, predecessors: bool) -> Result<Vec<UnitShare>> {
+        let snapshot = ctx.loaders().snapshot.get().await?;
+        let Some(idx) = snapshot.index_of(self.0.id) else {
+            return Ok(Vec::new());
+        };
+        let shares = if predecessors {
+            snapshot.predecessors(idx).to_vec()
+        } else {
+            snapshot.successors(idx)
+        };
+        let mut out = Vec::with_capacity(shares.len());
+        for (other, share) in shares {
+            // A unit outside the caller's scope is left out, not an error.
+            if let Ok(unit) = load_unit(ctx, snapshot.unit_id(other), "the lineage").await {
+                out.push(UnitShare { unit, share });
+            }
+        }
+        Ok(out)
     }
 
     /// The ids on the path from the root down to this unit, itself included.
@@ -105,6 +158,25 @@ impl Unit {
     /// Distance from the root (the ministry is 0).
     async fn depth(&self) -> i32 {
         self.0.depth
+    }
+
+    /// The map this unit belongs to.
+    async fn map(&self) -> AdminMap {
+        self.0.map.into()
+    }
+
+    /// The units of the 2023 map whose territory went (in part, by
+    /// `share`) to this unit of the 2025 map; empty for others. Only units
+    /// the caller may see are listed.
+    async fn predecessors(&self, ctx: &Context<'_>) -> Result<Vec<UnitShare>> {
+        self.lineage(ctx, true).await
+    }
+
+    /// The units of the 2025 map that this unit of the 2023 map went to,
+    /// each with the part of it that went there; empty for others. Only
+    /// units the caller may see are listed.
+    async fn successors(&self, ctx: &Context<'_>) -> Result<Vec<UnitShare>> {
+        self.lineage(ctx, false).await
     }
 
     /// First day this unit exists in this form.
@@ -425,16 +497,22 @@ impl UnitQuery {
             desc = "Statistics-office code, with or without zero padding (\"42\" or \"042\")."
         )]
         code: String,
+        #[graphql(
+            desc = "The map the code is of. Omitted: VN2023 for now (the contract's default,                     the map in force today, applies once the 2025 map's own reports are                     served; say `map` to be sure)."
+        )]
+        map: Option<AdminMap>,
     ) -> Result<Option<Unit>> {
         let code = normalise_code(&code)?;
+        let map = map.map_or(store::units::SERVED_MAP, Into::into);
         let engine = ctx.loaders().snapshot.engine();
         let found =
-            loader::by_level_code(ctx.db(), engine, StoredLevel::from(level), &code).await?;
+            loader::by_level_code(ctx.db(), engine, map, StoredLevel::from(level), &code).await?;
         match found {
             Some(model) => Unit::visible(ctx, model).map(Some),
             None => Err(AppError::NotFound(format!(
-                "unit {} {code}",
-                StoredLevel::from(level).as_str()
+                "unit {} {code} of the {} map",
+                StoredLevel::from(level).as_str(),
+                map.as_str().to_ascii_uppercase()
             ))
             .into()),
         }
