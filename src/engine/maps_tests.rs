@@ -302,14 +302,18 @@ fn assemble(
             });
         }
     }
+    // A drawn row's leaf and day: a new leaf's days are after the reform.
+    let on_leaf = |in_new: bool, leaf: &prop::sample::Index, day: Day| {
+        if in_new {
+            (new_leaves[leaf.index(new_leaves.len())], day + REFORM)
+        } else {
+            (old_leaves[leaf.index(old_leaves.len())], day)
+        }
+    };
     let reports = reports
         .iter()
         .map(|(in_new, leaf, day, flows)| {
-            let (unit_id, day) = if *in_new {
-                (new_leaves[leaf.index(new_leaves.len())], day + REFORM)
-            } else {
-                (old_leaves[leaf.index(old_leaves.len())], *day)
-            };
+            let (unit_id, day) = on_leaf(*in_new, leaf, *day);
             ReportInput {
                 unit_id,
                 day,
@@ -322,11 +326,7 @@ fn assemble(
     let stocks = stocks
         .iter()
         .map(|(in_new, leaf, metric, day, value)| {
-            let (unit_id, valid_from) = if *in_new {
-                (new_leaves[leaf.index(new_leaves.len())], day + REFORM)
-            } else {
-                (old_leaves[leaf.index(old_leaves.len())], *day)
-            };
+            let (unit_id, valid_from) = on_leaf(*in_new, leaf, *day);
             StockInput {
                 unit_id,
                 metric: METRICS[*metric],

@@ -361,17 +361,13 @@ pub(crate) fn stock_steps(
         let mut before: Option<[i64; FLOWS]> = None;
         while let Some(r) = next_row.next_if(|r| r.valid_from == d) {
             let mut prior = || *before.get_or_insert_with(|| own_through(d - 1));
-            match r.metric {
-                StockMetric::EligiblePopulation => own[ELIGIBLE] = Some(r.value),
-                StockMetric::PresentPopulation => own[PRESENT] = Some(r.value),
-                StockMetric::AccountsEligible => own[ACCOUNTS_ELIGIBLE] = Some(r.value),
-                StockMetric::CardsIssuedOpening => {
-                    own[CARDS_ADJUSTMENT] = Some(r.value - prior()[CARDS])
-                }
-                StockMetric::AccountsActivatedOpening => {
-                    own[ACCOUNTS_ADJUSTMENT] = Some(r.value - prior()[ACCOUNTS])
-                }
-            }
+            // An opening balance is kept as its adjustment over the flows
+            // before its day.
+            own[component(r.metric)] = Some(match r.metric {
+                StockMetric::CardsIssuedOpening => r.value - prior()[CARDS],
+                StockMetric::AccountsActivatedOpening => r.value - prior()[ACCOUNTS],
+                _ => r.value,
+            });
         }
         let mut current = [0i64; STOCKS];
         for k in 0..STOCKS {
@@ -380,6 +376,17 @@ pub(crate) fn stock_steps(
         out.push((d, current));
     }
     out
+}
+
+/// The component of a stock step function a stock row sets.
+fn component(metric: StockMetric) -> usize {
+    match metric {
+        StockMetric::EligiblePopulation => ELIGIBLE,
+        StockMetric::PresentPopulation => PRESENT,
+        StockMetric::AccountsEligible => ACCOUNTS_ELIGIBLE,
+        StockMetric::CardsIssuedOpening => CARDS_ADJUSTMENT,
+        StockMetric::AccountsActivatedOpening => ACCOUNTS_ADJUSTMENT,
+    }
 }
 
 /// Per unit, the first day from which the stocks of every apportioned
@@ -394,13 +401,7 @@ fn own_stocks_from(s: &Snapshot, by_unit: &[Vec<&StockInput>]) -> Vec<Option<Day
         }
         let mut first = [None::<Day>; STOCKS];
         for r in rows {
-            let k = match r.metric {
-                StockMetric::EligiblePopulation => ELIGIBLE,
-                StockMetric::PresentPopulation => PRESENT,
-                StockMetric::AccountsEligible => ACCOUNTS_ELIGIBLE,
-                StockMetric::CardsIssuedOpening => CARDS_ADJUSTMENT,
-                StockMetric::AccountsActivatedOpening => ACCOUNTS_ADJUSTMENT,
-            };
+            let k = component(r.metric);
             first[k] = Some(first[k].map_or(r.valid_from, |d| d.min(r.valid_from)));
         }
         let own: Option<Day> = first
@@ -519,12 +520,7 @@ pub(crate) fn first_complete_from(
     // After its last day, a unit that is not a union of whole new units
     // has no numbers to complete on.
     let last = s.units[u as usize].in_force.1;
-    let whole_after = s
-        .crossings
-        .whole_after
-        .get(u as usize)
-        .copied()
-        .unwrap_or(true);
+    let whole_after = s.whole_after(u);
     candidates.retain(|d| whole_after || *d <= last);
     candidates.into_iter().find(|d| {
         let (num, den) = s.indicator_parts(u, indicator, *d);

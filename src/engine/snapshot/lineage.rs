@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 
 use super::{FLOWS, STOCKS, Snapshot, UnitNode};
 use crate::model::day::Day;
@@ -120,13 +120,7 @@ impl Crossings {
                 .next()
                 .expect("a lineage row was read"),
         );
-        let mut new_maps: Vec<_> = out
-            .predecessors
-            .keys()
-            .map(|u| units[*u as usize].map)
-            .collect();
-        new_maps.sort_unstable();
-        new_maps.dedup();
+        let new_maps = maps_of(units, out.predecessors.keys());
         for (u, unit) in units.iter().enumerate() {
             if unit.children.is_empty() && new_maps.contains(&unit.map) {
                 out.holder.entry(u as u32).or_insert(old_root);
@@ -135,13 +129,7 @@ impl Crossings {
 
         // Unallocated: an old leaf without successors counts in the unit
         // of the new map that holds its old province's successors.
-        let mut old_maps: Vec<_> = out
-            .successors
-            .keys()
-            .map(|u| units[*u as usize].map)
-            .collect();
-        old_maps.sort_unstable();
-        old_maps.dedup();
+        let old_maps = maps_of(units, out.successors.keys());
         let new_root = out
             .predecessors
             .keys()
@@ -159,12 +147,7 @@ impl Crossings {
             }
             let province = tree.province_or_root(u);
             let target = *target_of_province.entry(province).or_insert_with(|| {
-                let successors = tree
-                    .leaves_below(province)
-                    .filter_map(|leaf| out.successors.get(&leaf))
-                    .flat_map(|split| split.units.iter().copied());
-                let lca = successors.reduce(|a, b| tree.lca(a, b));
-                match lca {
+                match out.successors_lca(&tree, province) {
                     // Never into a leaf: unallocated is not guessed into
                     // a commune.
                     Some(t) if units[t as usize].children.is_empty() => {
@@ -183,11 +166,7 @@ impl Crossings {
             if unit.children.is_empty() || !old_maps.contains(&unit.map) {
                 continue;
             }
-            let lca = tree
-                .leaves_below(x)
-                .filter_map(|leaf| out.successors.get(&leaf))
-                .flat_map(|split| split.units.iter().copied())
-                .reduce(|a, b| tree.lca(a, b));
+            let lca = out.successors_lca(&tree, x);
             if let Some(y) = lca.filter(|y| units[*y as usize].level == unit.level) {
                 out.whole_predecessors.entry(y).or_default().push((x, 1.0));
                 out.whole_successors.entry(x).or_default().push((y, 1.0));
@@ -245,6 +224,15 @@ impl Crossings {
             }
         }
         out
+    }
+
+    /// The lowest new unit holding every successor of the leaves below
+    /// `x` (`None` when none of them has one).
+    fn successors_lca(&self, tree: &Tree<'_>, x: u32) -> Option<u32> {
+        tree.leaves_below(x)
+            .filter_map(|leaf| self.successors.get(&leaf))
+            .flat_map(|split| split.units.iter().copied())
+            .reduce(|a, b| tree.lca(a, b))
     }
 
     /// Whether a leaf's numbers count anywhere in the other map.
@@ -384,6 +372,14 @@ impl Snapshot {
             })
             .collect()
     }
+}
+
+/// The maps of some units, each once.
+fn maps_of<'a>(units: &[UnitNode], of: impl Iterator<Item = &'a u32>) -> Vec<AdminMap> {
+    let mut maps: Vec<AdminMap> = of.map(|u| units[*u as usize].map).collect();
+    maps.sort_unstable();
+    maps.dedup();
+    maps
 }
 
 /// Depths and ancestors of the units, for lowest common ancestors.
