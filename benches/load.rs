@@ -24,6 +24,13 @@
 //!   `$HOME/.cache/tiendo-bench/national.sqlite`).
 //! - `TIENDO_LOAD_POSTGRES`: the PostgreSQL database (default
 //!   `postgres://postgres@127.0.0.1:5432/tiendo_national`).
+//! - `TIENDO_LOAD_MAPS`: set, the run is the two-map benchmark instead: the
+//!   national dataset across both maps (`tiendo generate --from 2023-01-01
+//!   --until 2026-11-30`, about 11 million reports, in `two-maps.sqlite` or
+//!   `tiendo_two_maps`, made once), the seconds until rollups answer,
+//!   resident memory, and the 2025 map's Ranking across the reform against
+//!   the 2023 map's with the response and rank caches off, in alternating
+//!   rounds (`TIENDO_LOAD_ROUNDS`), with the median ratio.
 //! - `TIENDO_LOAD_BASELINE`: another build's `tiendo` binary. Instead of
 //!   the table, the run is then an A/B comparison: both servers run on the
 //!   same dataset with the response cache off, and the uncached Ranking
@@ -676,6 +683,87 @@ async fn compare(database: &'static str, url: &str, baseline: &Path) {
     );
 }
 
+/// The 63 provinces of 2023, or the 34 of 2025, ranked over a period
+/// across the 1 July 2025 reform.
+fn ranking_across_the_reform(map: &str) -> Value {
+    json!({ "query": format!(
+        "query RankingAcross {{ ranking(level: PROVINCE, indicator: CCCD_COVERAGE, map: {map},
+           period: {{ from: \"2025-04-01\", to: \"2025-09-30\" }}, first: 63) {{
+           edges {{ node {{ rank outOf value previousRank unit {{ code name }} }} }} }} }}"
+    ) })
+}
+
+/// The two maps (`TIENDO_LOAD_MAPS=1`): the national dataset across both
+/// maps (2023-01-01 to 2026-11-30, made once), the time until rollups
+/// answer, resident memory, and the 2025 map's uncached Ranking across
+/// the reform against the 2023 map's, in alternating rounds.
+async fn two_maps(database: &'static str, url: &str) {
+    let db = tiendo::store::connect(url).await.expect("connect");
+    tiendo::store::migrate(&db).await.expect("migrate");
+    let empty = tiendo::store::units::count_all(&db).await.expect("count") == 0;
+    db.close().await.ok();
+    if empty {
+        eprintln!("making the two-map national dataset in {url} (once)");
+        let started = Instant::now();
+        tiendo(
+            url,
+            &["generate", "--from", "2023-01-01", "--until", "2026-11-30"],
+        );
+        eprintln!("made in {:.0} s", started.elapsed().as_secs_f64());
+    }
+    let (reports, key) = prepare(url).await;
+    let rounds: usize = std::env::var("TIENDO_LOAD_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6);
+    let client = reqwest::Client::new();
+    let script = work_dir().join(format!("wrk-maps-{database}.lua"));
+    // No response cache and no rank cache: every Ranking is computed.
+    let server = Server::start(url, &["--no-response-cache", "--rank-cache-mb", "0"]);
+    let ready = wait_ready(&client, &server, &key).await;
+    let (rss, peak) = server.memory();
+    println!(
+        "\ntwo maps on {database} ({reports} reports): ready (rollups answering) {:.1} s after start; \
+         resident {rss:.0} MiB (peak {peak:.0} MiB)",
+        ready.as_secs_f64()
+    );
+    let bodies = [
+        ranking_across_the_reform("VN2023"),
+        ranking_across_the_reform("VN2025"),
+    ];
+    for body in &bodies {
+        let answer = post(&client, &server.url(), &key, body).await;
+        assert!(answer.get("errors").is_none(), "{answer}");
+    }
+    println!("| round | map | Ranking c32 req/s | p50 ms | p99 ms |");
+    println!("| ---: | --- | ---: | ---: | ---: |");
+    let mut rps = [Vec::new(), Vec::new()];
+    for round in 0..rounds {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for side in order {
+            let run = wrk(&server.url(), &key, &bodies[side], 32, &script);
+            assert_eq!(run.errors, 0, "errors under load");
+            let map = ["VN2023", "VN2025"][side];
+            println!(
+                "| {} | {map} | {:.0} | {:.2} | {:.2} |",
+                round + 1,
+                run.rps,
+                run.p50_ms,
+                run.p99_ms
+            );
+            rps[side].push(run.rps);
+        }
+    }
+    let [mut old, mut new] = rps;
+    old.sort_by(f64::total_cmp);
+    new.sort_by(f64::total_cmp);
+    let (old, new) = (percentile(&old, 0.5), percentile(&new, 0.5));
+    println!(
+        "{database} medians: VN2023 {old:.0} req/s, VN2025 {new:.0} req/s, VN2025/VN2023 {:.3}",
+        new / old
+    );
+}
+
 async fn measure(database: &'static str, url: &str, scratch_url: &str, measured: &mut Measured) {
     let (reports, key) = prepare(url).await;
     measured
@@ -891,6 +979,21 @@ async fn main() {
         };
         if let Some(baseline) = &baseline {
             compare(name, &url, baseline).await;
+            continue;
+        }
+        if std::env::var_os("TIENDO_LOAD_MAPS").is_some() {
+            let url = match database {
+                "sqlite" => format!(
+                    "sqlite://{}?mode=rwc",
+                    work_dir().join("two-maps.sqlite").display()
+                ),
+                _ => {
+                    let url = url.replace("tiendo_national", "tiendo_two_maps");
+                    ensure_postgres_database(&url).await;
+                    url
+                }
+            };
+            two_maps(name, &url).await;
             continue;
         }
         measure(name, &url, &scratch, &mut measured).await;

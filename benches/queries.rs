@@ -122,9 +122,10 @@ async fn access_overhead(state: &tiendo::AppState, db: &sea_orm::DatabaseConnect
         assert!(response.errors.is_empty());
 
         let t = Instant::now();
+        let tree = state.engine.current();
         let caller = state
             .access
-            .caller(db, Some(&header), state.engine.version())
+            .caller(db, Some(&header), state.engine.version(), tree.as_deref())
             .await
             .expect("the key");
         let holder = caller.key_id.map(Holder::Key);

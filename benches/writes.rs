@@ -25,7 +25,7 @@ const SUBMIT: &str = r#"mutation Submit($reports: [ReportInput!]!) {
   submitReports(input: { reports: $reports }) { accepted created corrected }
 }"#;
 
-const CHECK: &str = r#"query($day: Date!) { unit(level: MINISTRY, code: "0") {
+const CHECK: &str = r#"query($day: Date!) { unit(level: MINISTRY, code: "0", map: VN2023) {
   rollup(period: { from: $day, to: $day }) { cardsIssued } } }"#;
 
 fn rows(communes: &[String], day: NaiveDate, bump: i64) -> (Vec<Value>, i64) {

@@ -120,19 +120,24 @@ async fn run_serve(database: DatabaseArgs, args: ServeArgs) -> Result<(), String
 
 async fn run_generate(database: DatabaseArgs, args: GenerateArgs) -> Result<(), String> {
     init_tracing();
-    if args.days == 0 || args.days > 3_653 {
-        return Err("--days must be between 1 and 3653".into());
+    let from = args
+        .from
+        .unwrap_or_else(|| args.until - chrono::Duration::days(i64::from(args.days) - 1));
+    let days = (args.until - from).num_days() + 1;
+    if args.days == 0 || !(1..=3_653).contains(&days) {
+        return Err("the reports must span 1 to 3653 days (--days, or --from to --until)".into());
     }
     let started = Instant::now();
     let db = open(&database).await?;
-    let done = demo::national::generate(&db, args.days, args.until, args.seed, true)
+    let done = demo::national::generate(&db, from, args.until, args.seed, true)
         .await
         .map_err(|err| format!("cannot generate: {}", plain(&err)))?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "generated {} communes × {} days: {} reports and {} stock values in {seconds:.1} s ({:.0} rows/s)",
+        "generated {from} to {}, {} days (2023 communes: {}): {} reports and {} stock values in {seconds:.1} s ({:.0} rows/s)",
+        args.until,
+        days,
         done.communes,
-        args.days,
         done.reports,
         done.stock_values,
         (done.reports + done.stock_values) as f64 / seconds
@@ -315,11 +320,18 @@ async fn run_keys(database: DatabaseArgs, command: KeysCommand) -> Result<(), St
                         .ok_or_else(|| format!("unknown level `{level}`"))?;
                     let code = code.trim_start_matches('0');
                     let code = if code.is_empty() { "0" } else { code };
+                    let map = match &args.map {
+                        Some(name) => entity::unit::AdminMap::parse(name)
+                            .ok_or_else(|| format!("unknown map `{name}` (VN2023, VN2025)"))?,
+                        None => entity::unit::AdminMap::in_force_on(crate::model::day::date(
+                            crate::model::day::today(),
+                        )),
+                    };
                     Some(
-                        store::units::by_level_code(&db, store::units::SERVED_MAP, level, code)
+                        store::units::by_level_code(&db, map, level, code)
                             .await
                             .map_err(failed)?
-                            .ok_or_else(|| format!("no unit {text}"))?,
+                            .ok_or_else(|| format!("no unit {text} in the {} map", map.name()))?,
                     )
                 }
                 None => None,

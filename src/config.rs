@@ -125,6 +125,10 @@ pub struct KeyCreateArgs {
     /// required for OFFICER and VIEWER, optional for PARTNER, none for ADMIN.
     #[arg(long)]
     pub unit: Option<String>,
+    /// The map of `--unit`: VN2023 or VN2025 (default: the map in force
+    /// today).
+    #[arg(long)]
+    pub map: Option<String>,
     /// Who holds the key (shown in history and the audit log).
     #[arg(long)]
     pub name: Option<String>,
@@ -184,11 +188,17 @@ pub struct ExportArgs {
 /// Options of `tiendo generate`.
 #[derive(Debug, Clone, Args)]
 pub struct GenerateArgs {
-    /// Number of days of reports.
+    /// Number of days of reports, ending on `--until` (unless `--from` is
+    /// given).
     #[arg(long, default_value_t = 365)]
     pub days: u32,
 
-    /// Last day of the reports (YYYY-MM-DD).
+    /// First day of the reports (YYYY-MM-DD); replaces `--days`.
+    #[arg(long)]
+    pub from: Option<chrono::NaiveDate>,
+
+    /// Last day of the reports (YYYY-MM-DD). Days until 2025-06-30 are
+    /// reported by the 2023 map's communes, later days by the 2025 map's.
     #[arg(long, default_value = "2023-12-31")]
     pub until: chrono::NaiveDate,
 

@@ -21,8 +21,9 @@ fn has_code(body: &Value, code: &str) -> bool {
     codes(body).iter().any(|c| c == code)
 }
 
-const UNIT: &str = r#"query($level: UnitLevel!, $code: String!) {
-  unit(level: $level, code: $code) { id name code } }"#;
+/// A unit of the 2023 map, or of `$map`.
+const UNIT: &str = r#"query($level: UnitLevel!, $code: String!, $map: AdminMap = VN2023) {
+  unit(level: $level, code: $code, map: $map) { id name code } }"#;
 
 async fn unit_id(app: &TestApp, level: &str, code: &str) -> String {
     app.data(UNIT, json!({ "level": level, "code": code }))
@@ -33,14 +34,19 @@ async fn unit_id(app: &TestApp, level: &str, code: &str) -> String {
 }
 
 fn submit_row(code: &str) -> Value {
-    json!({ "reports": [{ "unit": { "level": "COMMUNE", "code": code }, "day": "2023-04-16",
+    submit_row_on(code, "2023-04-16")
+}
+
+/// One report of a commune of the map in force on `day`.
+fn submit_row_on(code: &str, day: &str) -> Value {
+    json!({ "reports": [{ "unit": { "level": "COMMUNE", "code": code }, "day": day,
         "applicationsCollected": 1, "cardsIssued": 1, "accountsActivated": 1, "homeVisits": 0 }] })
 }
 
 const SUBMIT: &str = r#"mutation Submit($reports: [ReportInput!]!) {
   submitReports(input: { reports: $reports }) { accepted } }"#;
 
-const COUNT_REPORTS: &str = r#"query($code: String!) { unit(level: COMMUNE, code: $code) {
+const COUNT_REPORTS: &str = r#"query($code: String!) { unit(level: COMMUNE, code: $code, map: VN2023) {
   reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { totalCount } } }"#;
 
 db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(app) {
@@ -73,7 +79,7 @@ db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(
         ("query($id: ID!) { node(id: $id) { ... on Unit { reportHistory(period: { from: \"2023-01-01\",
             to: \"2023-12-31\" }, first: 5) { nodes { reason } } } } }",
             json!({ "id": quang_nam_province })),
-        ("{ country { reports(period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 5) {
+        ("{ country(map: VN2023) { reports(period: { from: \"2023-01-01\", to: \"2023-12-31\" }, first: 5) {
             nodes { cardsIssued } } } }", json!({})),
     ];
     for (document, variables) in paths {
@@ -87,28 +93,28 @@ db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(
     // Search lists Quảng Nam's units only at the public levels, as it
     // does for the public; the public levels everywhere.
     let (_, body) = app
-        .post_as(key, r#"{ units(search: "quang nam", first: 100) { totalCount nodes { name level } } }"#, json!({}))
+        .post_as(key, r#"{ units(search: "quang nam", first: 100, map: VN2023) { totalCount nodes { name level } } }"#, json!({}))
         .await;
     let found = body["data"]["units"]["nodes"].as_array().expect("units").clone();
     assert!(!found.is_empty(), "{body}");
     assert!(found.iter().all(|u| u["level"] == "PROVINCE"), "{body}");
     let public = app
-        .post_as(None, r#"{ units(search: "quang nam", first: 100) { totalCount nodes { name level } } }"#, json!({}))
+        .post_as(None, r#"{ units(search: "quang nam", first: 100, map: VN2023) { totalCount nodes { name level } } }"#, json!({}))
         .await
         .1;
     assert_eq!(body["data"], public["data"]);
     let (_, body) = app
-        .post_as(key, r#"{ units(level: PROVINCE, first: 100) { totalCount nodes { code } } }"#, json!({}))
+        .post_as(key, r#"{ units(level: PROVINCE, first: 100, map: VN2023) { totalCount nodes { code } } }"#, json!({}))
         .await;
     assert_eq!(body["data"]["units"]["totalCount"], 63, "{body}");
     let (_, body) = app
-        .post_as(key, r#"{ units(level: DISTRICT, first: 100) { totalCount } }"#, json!({}))
+        .post_as(key, r#"{ units(level: DISTRICT, first: 100, map: VN2023) { totalCount } }"#, json!({}))
         .await;
     assert_eq!(body["data"]["units"]["totalCount"], 13, "Hà Tĩnh's districts only: {body}");
 
     // Ancestors: the public ministry, then the scope from its root down.
     let (_, body) = app
-        .post_as(key, r#"{ unit(level: COMMUNE, code: "18586") { ancestors { code level } } }"#, json!({}))
+        .post_as(key, r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) { ancestors { code level } } }"#, json!({}))
         .await;
     let ancestors: Vec<&str> = body["data"]["unit"]["ancestors"]
         .as_array().expect("ancestors").iter().filter_map(|a| a["code"].as_str()).collect();
@@ -126,7 +132,7 @@ db_test!(units, async fn a_province_officer_reaches_nothing_outside_by_any_path(
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(body["data"]["submitReports"]["accepted"], 1);
     // And the report remembers who submitted it.
-    let (_, body) = app.post_as(key, r#"{ unit(level: COMMUNE, code: "18586") {
+    let (_, body) = app.post_as(key, r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) {
         reports(period: { from: "2023-04-16", to: "2023-04-16" }, first: 5) { nodes { submittedBy } } } }"#, json!({})).await;
     assert_eq!(body["data"]["unit"]["reports"]["nodes"][0]["submittedBy"], "test key");
 });
@@ -149,7 +155,7 @@ db_test!(units, async fn roles_decide_reads_and_writes(app) {
     assert!(body.get("errors").is_none(), "{body}");
     let (_, body) = app.post_as(None, UNIT, json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE })).await;
     assert!(has_code(&body, "FORBIDDEN"), "{body}");
-    let (_, body) = app.post_as(None, r#"{ unit(level: PROVINCE, code: "42") {
+    let (_, body) = app.post_as(None, r#"{ unit(level: PROVINCE, code: "42", map: VN2023) {
         reportHistory(period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } } }"#, json!({})).await;
     assert!(has_code(&body, "FORBIDDEN"), "{body}");
     let (status, body) = app.post_as(None, SUBMIT, submit_row(HA_TINH_COMMUNE)).await;
@@ -157,7 +163,7 @@ db_test!(units, async fn roles_decide_reads_and_writes(app) {
     assert_eq!(codes(&body), vec!["UNAUTHENTICATED"]);
     // The ranking of provinces is public.
     let (_, body) = app.post_as(None, r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
-        period: { from: "2023-01-01", to: "2023-12-31" }, first: 63) { totalCount } }"#, json!({})).await;
+        period: { from: "2023-01-01", to: "2023-12-31" }, first: 63, map: VN2023) { totalCount } }"#, json!({})).await;
     assert!(body.get("errors").is_none(), "{body}");
     // Who am I.
     let (_, body) = app.post_as(Some(&viewer), "{ viewer { role scope { code } seesReports } }", json!({})).await;
@@ -208,10 +214,10 @@ db_test!(units, async fn every_limit_has_its_code_and_nothing_is_written(app) {
     // A connection without `first`, or with too many.
     let (_, body) = app.post_as(key, "{ units { nodes { name } } }", json!({})).await;
     assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
-    let (_, body) = app.post_as(key, "{ units(first: 101) { nodes { name } } }", json!({})).await;
+    let (_, body) = app.post_as(key, "{ units(first: 101, map: VN2023) { nodes { name } } }", json!({})).await;
     assert_eq!(codes(&body), vec!["BAD_USER_INPUT"], "{body}");
     // Too many nodes: 100 × 100 × 100.
-    let (status, body) = app.post_as(key, "{ units(first: 100) { nodes { children(first: 100) {
+    let (status, body) = app.post_as(key, "{ units(first: 100, map: VN2023) { nodes { children(first: 100) {
         nodes { children(first: 100) { nodes { name } } } } } } }", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
@@ -219,7 +225,7 @@ db_test!(units, async fn every_limit_has_its_code_and_nothing_is_written(app) {
     // Too deep.
     let mut nested = String::from("name");
     for _ in 0..20 { nested = format!("parent {{ {nested} }}"); }
-    let (_, body) = app.post_as(key, &format!("{{ country {{ {nested} }} }}"), json!({})).await;
+    let (_, body) = app.post_as(key, &format!("{{ country(map: VN2023) {{ {nested} }} }}"), json!({})).await;
     assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
     // An alias flood.
     let flood: String = (0..40).map(|i| format!("a{i}: __typename ")).collect();
@@ -261,7 +267,7 @@ db_test!(units, async fn every_limit_has_its_code_and_nothing_is_written(app) {
     let (_, body) = app.post_as(key, &format!("mutation {{ {many} }}"), json!({})).await;
     assert_eq!(codes(&body), vec!["QUERY_TOO_COMPLEX"], "{body}");
     // extensions.cost on every response.
-    let (_, body) = app.post_as(key, "{ units(level: PROVINCE, first: 10) { nodes { name } } }", json!({})).await;
+    let (_, body) = app.post_as(key, "{ units(level: PROVINCE, first: 10, map: VN2023) { nodes { name } } }", json!({})).await;
     let cost = &body["extensions"]["cost"];
     assert_eq!(cost["requestedQueryCost"], 11, "{body}");
     assert_eq!(cost["actualQueryCost"], 11, "{body}");
@@ -281,7 +287,7 @@ db_test!(units, async fn a_spent_budget_is_rate_limited_with_a_retry_time(app) {
         budget_points: Some(150),
         refill_per_second: Some(1),
     }).await.expect("create");
-    let document = "{ units(level: PROVINCE, first: 63) { nodes { name } } }"; // 64 points
+    let document = "{ units(level: PROVINCE, first: 63, map: VN2023) { nodes { name } } }"; // 64 points
     let (status, body) = app.post_as(Some(&key), document, json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 64);
@@ -315,13 +321,13 @@ db_test!(units, async fn a_spent_budget_is_rate_limited_with_a_retry_time(app) {
     changed["reports"][0]["cardsIssued"] = json!(7);
     let (status, body) = app.post_as(Some(&small), SUBMIT, changed).await;
     assert_eq!(status, 429, "{body}");
-    let (_, body) = app.post_as(Some(&app.admin_key.clone()), r#"{ unit(level: COMMUNE, code: "18586") {
+    let (_, body) = app.post_as(Some(&app.admin_key.clone()), r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) {
         reports(period: { from: "2023-04-16", to: "2023-04-16" }, first: 5) { nodes { cardsIssued } } } }"#, json!({})).await;
     assert_eq!(body["data"]["unit"]["reports"]["nodes"], json!([{ "cardsIssued": 1 }]), "{body}");
 });
 
 db_test!(units, async fn trusted_documents_and_persisted_queries(app) {
-    let document = "query Provinces { units(level: PROVINCE, first: 3) { nodes { code } } }";
+    let document = "query Provinces { units(level: PROVINCE, first: 3, map: VN2023) { nodes { code } } }";
     let hash = tiendo::access::documents::hash(document);
     let locked = app.key_with(Role::Viewer, Some(("province", "42")), true).await;
     // Not registered: DOCUMENT_NOT_ALLOWED, by text or by hash.
@@ -470,7 +476,7 @@ async fn production_mode_hides_the_schema_from_partners_and_queries_time_out() {
     let (_, body) = app
         .post_as(
             Some(&officer),
-            r#"{ units(first: 100) { nodes { name children(first: 100) { nodes { name
+            r#"{ units(first: 100, map: VN2023) { nodes { name children(first: 100) { nodes { name
         rollup(period: { from: "2023-01-01", to: "2023-12-31" }) { cardsIssued } } } } } }"#,
             json!({}),
         )
@@ -535,7 +541,7 @@ db_test!(units, async fn keys_from_the_cli_work_list_and_revoke(app) {
 db_test!(units, async fn documents_registered_by_the_cli_run_for_allow_list_keys(app) {
     let dir = tempfile::tempdir().expect("a folder");
     let file = dir.path().join("provinces.graphql");
-    let document = "query Provinces { units(level: PROVINCE, first: 2) { nodes { code } } }";
+    let document = "query Provinces { units(level: PROVINCE, first: 2, map: VN2023) { nodes { code } } }";
     std::fs::write(&file, document).expect("write the document");
     let url = app.database_url.clone();
     let path = file.display().to_string();
@@ -547,7 +553,7 @@ db_test!(units, async fn documents_registered_by_the_cli_run_for_allow_list_keys
     let (status, body) = app.post_as(Some(&partner), document, json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["units"]["nodes"].as_array().map(Vec::len), Some(2));
-    let (status, body) = app.post_as(Some(&partner), "query Other { units(level: PROVINCE, first: 3) { nodes { code } } }", json!({})).await;
+    let (status, body) = app.post_as(Some(&partner), "query Other { units(level: PROVINCE, first: 3, map: VN2023) { nodes { code } } }", json!({})).await;
     assert_eq!(status, 403, "{body}");
     // Not a GraphQL document: refused with one line.
     std::fs::write(&file, "not graphql {").expect("write");
@@ -572,6 +578,10 @@ db_test!(units, async fn roles_by_documents_matrix(app) {
         ("no key", None),
     ];
     let ha_tinh_commune = json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE });
+    let ha_tinh_2025 = app
+        .data(UNIT, json!({ "level": "PROVINCE", "code": "42", "map": "VN2025" }))
+        .await["unit"]["id"]
+        .clone();
     let documents: Vec<(&str, &str, Value, [&str; 5])> = vec![
         ("a Hà Tĩnh commune", UNIT, ha_tinh_commune.clone(),
             ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
@@ -582,23 +592,49 @@ db_test!(units, async fn roles_by_documents_matrix(app) {
         ("Quảng Nam province", UNIT, json!({ "level": "PROVINCE", "code": "49" }),
             ["ok", "ok", "ok", "ok", "ok"]),
         ("the ranking of provinces", r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
-            period: { from: "2023-01-01", to: "2023-12-31" }, first: 63) { totalCount } }"#, json!({}),
+            period: { from: "2023-01-01", to: "2023-12-31" }, first: 63, map: VN2023) { totalCount } }"#, json!({}),
             ["ok", "ok", "ok", "ok", "ok"]),
-        ("Hà Tĩnh's rank among provinces", r#"{ unit(level: PROVINCE, code: "42") {
+        ("Hà Tĩnh's rank among provinces", r#"{ unit(level: PROVINCE, code: "42", map: VN2023) {
             rank(metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-12-31" }, among: LEVEL)
             { outOf } } }"#, json!({}),
             ["ok", "ok", "ok", "ok", "ok"]),
         ("districts ranked (in the caller's scope)", r#"{ ranking(level: DISTRICT, metric: CARDS_ISSUED,
-            period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } }"#, json!({}),
+            period: { from: "2023-01-01", to: "2023-12-31" }, first: 5, map: VN2023) { totalCount } }"#, json!({}),
             ["ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
         ("communes ranked (in the caller's scope)", r#"{ ranking(level: COMMUNE, metric: CARDS_ISSUED,
-            period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } }"#, json!({}),
+            period: { from: "2023-01-01", to: "2023-12-31" }, first: 5, map: VN2023) { totalCount } }"#, json!({}),
             ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
         ("a commune's reports", COUNT_REPORTS, json!({ "code": HA_TINH_COMMUNE }),
             ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
-        ("Quảng Nam's reports", r#"{ unit(level: PROVINCE, code: "49") {
+        ("Quảng Nam's reports", r#"{ unit(level: PROVINCE, code: "49", map: VN2023) {
             reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { totalCount } } }"#,
             json!({}), ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        // The other map: what a 2023 scope holds of the 2025 map is the
+        // part wholly inside its territory, never more.
+        ("a 2025 commune wholly on Thạch Hà land", UNIT,
+            json!({ "level": "COMMUNE", "code": "18562", "map": "VN2025" }),
+            ["ok", "ok", "ok", "ok", "FORBIDDEN"]),
+        ("a 2025 commune partly outside Thạch Hà", UNIT,
+            json!({ "level": "COMMUNE", "code": HA_TINH_COMMUNE, "map": "VN2025" }),
+            ["ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
+        ("a 2025 commune on Quảng Nam land", UNIT,
+            json!({ "level": "COMMUNE", "code": QUANG_NAM_COMMUNE, "map": "VN2025" }),
+            ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        ("Hà Tĩnh province of 2025", UNIT, json!({ "level": "PROVINCE", "code": "42", "map": "VN2025" }),
+            ["ok", "ok", "ok", "ok", "ok"]),
+        ("Hà Tĩnh 2025's reports", r#"{ unit(level: PROVINCE, code: "42", map: VN2025) {
+            reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { totalCount } } }"#,
+            json!({}), ["ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
+        ("Đà Nẵng 2025's reports", r#"{ unit(level: PROVINCE, code: "48", map: VN2025) {
+            reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { totalCount } } }"#,
+            json!({}), ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN"]),
+        ("2025 communes ranked within 2025 Hà Tĩnh", r#"query($id: ID!) { ranking(level: COMMUNE, within: $id,
+            metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-12-31" }, first: 5) { totalCount } }"#,
+            json!({ "id": ha_tinh_2025 }), ["ok", "ok", "FORBIDDEN", "ok", "FORBIDDEN"]),
+        ("submitting a 2025 Hà Tĩnh row", SUBMIT, submit_row_on(HA_TINH_COMMUNE, "2025-08-01"),
+            ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"]),
+        ("submitting a 2025 row on Quảng Nam land", SUBMIT, submit_row_on(QUANG_NAM_COMMUNE, "2025-08-01"),
+            ["ok", "FORBIDDEN", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"]),
         ("submitting a Hà Tĩnh row", SUBMIT, submit_row(HA_TINH_COMMUNE),
             ["ok", "ok", "FORBIDDEN", "FORBIDDEN", "UNAUTHENTICATED"]),
         ("submitting a Quảng Nam row", SUBMIT, submit_row(QUANG_NAM_COMMUNE),
@@ -637,7 +673,7 @@ async fn public_questions(app: &TestApp) -> Vec<(String, String, Value)> {
         (
             "Hà Tĩnh's rank among provinces and among siblings",
             r#"query {
-            unit(level: PROVINCE, code: "42") {
+            unit(level: PROVINCE, code: "42", map: VN2023) {
               level: rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" },
                           among: LEVEL) { rank outOf previousRank }
               siblings: rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" })
@@ -656,26 +692,26 @@ async fn public_questions(app: &TestApp) -> Vec<(String, String, Value)> {
         ),
         (
             "the country",
-            r#"{ country { code rollup(period: { from: "2023-01-01", to: "2023-12-31" })
+            r#"{ country(map: VN2023) { code rollup(period: { from: "2023-01-01", to: "2023-12-31" })
             { cardsIssued } children(first: 100) { totalCount nodes { code } } } }"#,
             json!({}),
         ),
         (
             "provinces listed",
-            r#"{ units(level: PROVINCE, first: 100) { totalCount nodes { code } } }"#,
+            r#"{ units(level: PROVINCE, first: 100, map: VN2023) { totalCount nodes { code } } }"#,
             json!({}),
         ),
         (
             "provinces ranked lowest first, paged",
             r#"{ ranking(level: PROVINCE, metric: CARDS_ISSUED,
-            period: { from: "2023-01-01", to: "2023-12-31" }, order: ASC, first: 10) {
+            period: { from: "2023-01-01", to: "2023-12-31" }, order: ASC, first: 10, map: VN2023) {
             totalCount nodes { rank outOf unit { code } } } }"#,
             json!({}),
         ),
         (
             "provinces first to complete",
             r#"{ firstToComplete(level: PROVINCE,
-            indicator: CCCD_COVERAGE, first: 63) { totalCount nodes { completedOn unit { code } } } }"#,
+            indicator: CCCD_COVERAGE, first: 63, map: VN2023) { totalCount nodes { completedOn unit { code } } } }"#,
             json!({}),
         ),
     ];
@@ -726,7 +762,7 @@ db_test!(full, async fn a_key_reads_at_least_what_the_public_reads(app) {
     }
 
     // Hà Tĩnh's rank is "of 63" for its own officer too.
-    let (_, body) = app.post_as(Some(&officer), r#"{ unit(level: PROVINCE, code: "42") {
+    let (_, body) = app.post_as(Some(&officer), r#"{ unit(level: PROVINCE, code: "42", map: VN2023) {
         rank(indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-04-15" }, among: LEVEL)
         { rank outOf } } }"#, json!({})).await;
     assert_eq!(body["data"]["unit"]["rank"]["outOf"], 63, "{body}");
@@ -734,15 +770,15 @@ db_test!(full, async fn a_key_reads_at_least_what_the_public_reads(app) {
     // Below the public level a scoped key ranks inside its scope: Hà Tĩnh's
     // 13 districts, for the ranking and for a district's rank in its level.
     let (_, body) = app.post_as(Some(&officer), r#"{ ranking(level: DISTRICT, metric: CARDS_ISSUED,
-        period: { from: "2023-01-01", to: "2023-12-31" }, first: 100) { totalCount nodes { outOf } }
-        unit(level: DISTRICT, code: "445") { rank(metric: CARDS_ISSUED,
+        period: { from: "2023-01-01", to: "2023-12-31" }, first: 100, map: VN2023) { totalCount nodes { outOf } }
+        unit(level: DISTRICT, code: "445", map: VN2023) { rank(metric: CARDS_ISSUED,
           period: { from: "2023-01-01", to: "2023-12-31" }, among: LEVEL) { outOf } } }"#, json!({})).await;
     assert!(body.get("errors").is_none(), "{body}");
     assert_eq!(body["data"]["ranking"]["totalCount"], 13, "{body}");
     assert_eq!(body["data"]["ranking"]["nodes"][0]["outOf"], 13, "{body}");
     assert_eq!(body["data"]["unit"]["rank"]["outOf"], 13, "{body}");
     // The district's own key compares it with nothing outside: FORBIDDEN.
-    let (_, body) = app.post_as(Some(&district_viewer), r#"{ unit(level: DISTRICT, code: "445") {
+    let (_, body) = app.post_as(Some(&district_viewer), r#"{ unit(level: DISTRICT, code: "445", map: VN2023) {
         rank(metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-12-31" }, among: SIBLINGS)
         { outOf } } }"#, json!({})).await;
     assert!(has_code(&body, "FORBIDDEN"), "{body}");
@@ -753,9 +789,9 @@ db_test!(full, async fn widened_reads_write_nothing_and_show_no_reports_outside(
     let key = Some(officer.as_str());
     // Quảng Nam's campaign is visible through its province (a public
     // level), as it is to the public; changing it is not.
-    let (_, public) = app.post_as(None, r#"{ unit(level: PROVINCE, code: "49") {
+    let (_, public) = app.post_as(None, r#"{ unit(level: PROVINCE, code: "49", map: VN2023) {
         campaigns(first: 10) { nodes { id name } } } }"#, json!({})).await;
-    let (_, body) = app.post_as(key, r#"{ unit(level: PROVINCE, code: "49") {
+    let (_, body) = app.post_as(key, r#"{ unit(level: PROVINCE, code: "49", map: VN2023) {
         campaigns(first: 10) { nodes { id name } } } }"#, json!({})).await;
     assert_eq!(body["data"], public["data"], "{body}");
     let campaign = body["data"]["unit"]["campaigns"]["nodes"][0]["id"]
@@ -771,7 +807,7 @@ db_test!(full, async fn widened_reads_write_nothing_and_show_no_reports_outside(
     assert_ne!(body["data"]["node"]["name"], "renamed", "{body}");
 
     // A Quảng Nam report by global ID stays refused, and names nothing.
-    let admin_reports = app.data(r#"{ unit(level: COMMUNE, code: "20335") {
+    let admin_reports = app.data(r#"{ unit(level: COMMUNE, code: "20335", map: VN2023) {
         reports(period: { from: "2023-01-01", to: "2023-12-31" }, first: 1) { nodes { id } } } }"#,
         json!({})).await;
     let report = admin_reports["unit"]["reports"]["nodes"][0]["id"]
@@ -800,7 +836,7 @@ db_test!(full, async fn each_answer_lives_in_one_caller_partition(app) {
     assert_eq!(again["data"], public["data"]);
     // A list that differs: the key sees Hà Tĩnh's districts besides the
     // public levels; neither answer reaches the other.
-    let list = "{ units(first: 100) { totalCount } }";
+    let list = "{ units(first: 100, map: VN2023) { totalCount } }";
     let (_, keyed) = app.post_as(Some(&officer), list, json!({})).await;
     let (_, public) = app.post_as(None, list, json!({})).await;
     assert_eq!(cache(&public), "MISS", "{public}");

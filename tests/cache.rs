@@ -13,7 +13,7 @@ use tiendo::access::Role;
 
 const ROLLUP: &str = r#"
 query Rollup($level: UnitLevel!, $code: String!, $from: Date!, $to: Date!) {
-  unit(level: $level, code: $code) {
+  unit(level: $level, code: $code, map: VN2023) {
     rollup(period: { from: $from, to: $to }) { cardsIssued accountsActivated cccdCoverage }
   }
 }
@@ -93,14 +93,14 @@ db_test!(catalogue, async fn a_cached_answer_lasts_until_a_write_changes_the_dat
     let body = app.post(SUBMIT, json!({ "reports": [report("18586", "2023-05-02", 8)] })).await;
     assert_eq!(cache_status(&body), "BYPASS");
     for _ in 0..2 {
-        let body = app.post("{ units(first: 1000) { totalCount } }", json!({})).await;
+        let body = app.post("{ units(first: 1000, map: VN2023) { totalCount } }", json!({})).await;
         assert!(!error_codes(&body).is_empty(), "{body}");
         assert_ne!(cache_status(&body), "HIT", "{body}");
     }
 });
 
 db_test!(catalogue, async fn a_cached_answer_never_crosses_scopes(app) {
-    let commune = r#"{ unit(level: COMMUNE, code: "18586") { code name } }"#;
+    let commune = r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) { code name } }"#;
     let ha_tinh = app.key(Role::Officer, Some(("province", "42"))).await;
     let quang_nam = app.key(Role::Officer, Some(("province", "49"))).await;
 
@@ -150,7 +150,10 @@ async fn the_cache_can_be_turned_off_or_sized() {
     ready(&off).await;
     for _ in 0..2 {
         assert_eq!(
-            cache_status(&off.post("{ country { code } }", json!({})).await),
+            cache_status(
+                &off.post("{ country(map: VN2023) { code } }", json!({}))
+                    .await
+            ),
             "OFF"
         );
     }
@@ -165,7 +168,11 @@ async fn the_cache_can_be_turned_off_or_sized() {
     ready(&tiny).await;
     for _ in 0..2 {
         assert_eq!(
-            cache_status(&tiny.post("{ country { code } }", json!({})).await),
+            cache_status(
+                &tiny
+                    .post("{ country(map: VN2023) { code } }", json!({}))
+                    .await
+            ),
             "MISS"
         );
     }

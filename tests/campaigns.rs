@@ -48,7 +48,7 @@ db_test!(catalogue, async fn dispatched_team_serves_the_seven_districts(app) {
     // Given Quảng Nam's reinforcement team
     let data = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "49") { teams(first: 10) { edges { node {
+            r#"{ unit(level: PROVINCE, code: "49", map: VN2023) { teams(first: 10) { edges { node {
                 name kind size activeFrom
                 unit { code }
                 campaign { name parent { name } }
@@ -80,7 +80,7 @@ db_test!(catalogue, async fn dispatched_team_serves_the_seven_districts(app) {
 const HA_TINH_TEAMS: &str = r#"
 query($after: String) {
   campaigns(first: 10) { edges { node { name scope { code level } } } }
-  unit(level: PROVINCE, code: "42") {
+  unit(level: PROVINCE, code: "42", map: VN2023) {
     teams(first: 10) { edges { node { kind operatingHours { aroundTheClock } } } }
     children(first: 20, after: $after) { edges { node {
       teams(first: 10) { totalCount edges { node {
@@ -125,7 +125,7 @@ db_test!(catalogue, async fn ninh_binh_city_teams_work_seven_to_ten(app) {
     // Given Ninh Bình city's "30 days and nights" campaign
     let data = app
         .data(
-            r#"{ unit(level: DISTRICT, code: "369") {
+            r#"{ unit(level: DISTRICT, code: "369", map: VN2023) {
                 name
                 campaigns(first: 5) { totalCount edges { node {
                     name startsOn endsOn
@@ -161,8 +161,8 @@ db_test!(catalogue, async fn thanh_hoa_and_nghe_an_campaigns(app) {
     let data = app
         .data(
             r#"{
-                th: unit(level: PROVINCE, code: "38") { campaigns(first: 5) { edges { node { startsOn endsOn parent { name } } } } }
-                na: unit(level: PROVINCE, code: "40") { campaigns(first: 5) { edges { node { name startsOn endsOn targets { metric target dueOn } } } } }
+                th: unit(level: PROVINCE, code: "38", map: VN2023) { campaigns(first: 5) { edges { node { startsOn endsOn parent { name } } } } }
+                na: unit(level: PROVINCE, code: "40", map: VN2023) { campaigns(first: 5) { edges { node { name startsOn endsOn targets { metric target dueOn } } } } }
             }"#,
             json!({}),
         )

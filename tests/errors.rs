@@ -11,7 +11,7 @@ db_test!(units, async fn unknown_unit_code_is_not_found(app) {
     // When province 99 is asked for, next to one that exists
     let body = app
         .post(
-            r#"{ missing: unit(level: PROVINCE, code: "99") { code } found: unit(level: PROVINCE, code: "42") { code } }"#,
+            r#"{ missing: unit(level: PROVINCE, code: "99", map: VN2023) { code } found: unit(level: PROVINCE, code: "42", map: VN2023) { code } }"#,
             json!({}),
         )
         .await;
@@ -28,10 +28,10 @@ db_test!(units, async fn first_above_the_page_limit_is_bad_input(app) {
     // Given the default page limit of 100
     // When a connection asks for 101, and another for exactly 100
     let too_many = app
-        .post(r#"{ country { children(first: 101) { totalCount } } }"#, json!({}))
+        .post(r#"{ country(map: VN2023) { children(first: 101) { totalCount } } }"#, json!({}))
         .await;
     let at_limit = app
-        .post(r#"{ country { children(first: 100) { totalCount } } }"#, json!({}))
+        .post(r#"{ country(map: VN2023) { children(first: 100) { totalCount } } }"#, json!({}))
         .await;
 
     // Then 101 is refused as BAD_USER_INPUT on `first` before anything
@@ -48,7 +48,7 @@ db_test!(units, async fn negative_first_is_bad_input(app) {
     // Given a connection
     // When it is asked for -1 units
     let body = app
-        .post(r#"{ units(first: -1) { totalCount } }"#, json!({}))
+        .post(r#"{ units(first: -1, map: VN2023) { totalCount } }"#, json!({}))
         .await;
 
     // Then it is refused as BAD_USER_INPUT on `first`
@@ -60,7 +60,7 @@ db_test!(units, async fn missing_first_is_bad_input(app) {
     // Given a connection, which must be told how many to return
     // When `first` is left out
     let body = app
-        .post(r#"{ unit(level: PROVINCE, code: "42") { children { totalCount } } }"#, json!({}))
+        .post(r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { children { totalCount } } }"#, json!({}))
         .await;
 
     // Then it is refused as BAD_USER_INPUT on `first`
@@ -74,7 +74,7 @@ db_test!(units, async fn malformed_cursor_is_bad_input(app) {
     // When `after` is not a cursor this server made
     let body = app
         .post(
-            r#"{ unit(level: PROVINCE, code: "42") { children(first: 5, after: "zzz") { totalCount } } }"#,
+            r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { children(first: 5, after: "zzz") { totalCount } } }"#,
             json!({}),
         )
         .await;
@@ -101,7 +101,7 @@ db_test!(units, async fn non_digit_code_is_bad_input(app) {
     // Given unit codes, which are digits
     // When a code has letters in it
     let body = app
-        .post(r#"{ unit(level: PROVINCE, code: "4x") { code } }"#, json!({}))
+        .post(r#"{ unit(level: PROVINCE, code: "4x", map: VN2023) { code } }"#, json!({}))
         .await;
 
     // Then it is refused as BAD_USER_INPUT on `code`
@@ -114,7 +114,7 @@ db_test!(units, async fn syntax_error_is_parse_failed(app) {
     // Given a document that is not valid GraphQL
     // When it is sent
     let body = app
-        .post(r#"{ unit(level: PROVINCE, code: "42") { code "#, json!({}))
+        .post(r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { code "#, json!({}))
         .await;
 
     // Then it fails as GRAPHQL_PARSE_FAILED, with no data
@@ -126,7 +126,7 @@ db_test!(units, async fn unknown_field_is_validation_failed(app) {
     // Given a document asking for a field the schema does not have
     // When it is sent
     let body = app
-        .post(r#"{ unit(level: PROVINCE, code: "42") { code population } }"#, json!({}))
+        .post(r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { code population } }"#, json!({}))
         .await;
 
     // Then it fails as GRAPHQL_VALIDATION_FAILED, naming the field, with no data
@@ -143,7 +143,7 @@ db_test!(units, async fn missing_variable_is_bad_input(app) {
     // When the variable is not sent
     let body = app
         .post(
-            r#"query($code: String!) { unit(level: PROVINCE, code: $code) { code } }"#,
+            r#"query($code: String!) { unit(level: PROVINCE, code: $code, map: VN2023) { code } }"#,
             json!({}),
         )
         .await;
@@ -161,7 +161,7 @@ db_test!(units, async fn too_deep_a_document_is_too_complex(app) {
     }
     let body = app
         .post(
-            &format!(r#"{{ unit(level: COMMUNE, code: "18586") {{ {selection} }} }}"#),
+            &format!(r#"{{ unit(level: COMMUNE, code: "18586", map: VN2023) {{ {selection} }} }}"#),
             json!({}),
         )
         .await;
@@ -178,7 +178,7 @@ db_test!(units, async fn a_fragment_bomb_is_too_complex_without_being_expanded(a
     for i in 0..24 {
         fragments.push_str(&format!("fragment F{i} on Unit {{ ...F{n} parent {{ ...F{n} }} }}\n", n = i + 1));
     }
-    let document = format!("{{ unit(level: COMMUNE, code: \"18586\") {{ ...F0 }} }}\n{fragments}");
+    let document = format!("{{ unit(level: COMMUNE, code: \"18586\", map: VN2023) {{ ...F0 }} }}\n{fragments}");
 
     // When it is sent
     let body = app.post(&document, json!({})).await;
@@ -191,8 +191,8 @@ db_test!(units, async fn a_fragment_bomb_is_too_complex_without_being_expanded(a
 
 db_test!(units, async fn a_malformed_day_is_bad_input_naming_its_path(app) {
     // Given a rollup over a period, its days written without zero padding
-    let literal = r#"{ unit(level: PROVINCE, code: "42") { rollup(period: { from: "2023-4-5", to: "2023-05-01" }) { cardsIssued } } }"#;
-    let variable = r#"query($p: PeriodInput!) { unit(level: PROVINCE, code: "42") { rollup(period: $p) { cardsIssued } } }"#;
+    let literal = r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { rollup(period: { from: "2023-4-5", to: "2023-05-01" }) { cardsIssued } } }"#;
+    let variable = r#"query($p: PeriodInput!) { unit(level: PROVINCE, code: "42", map: VN2023) { rollup(period: $p) { cardsIssued } } }"#;
 
     // When the period is sent in the document, and as a variable
     let in_document = app.post(literal, json!({})).await;
@@ -211,8 +211,8 @@ db_test!(units, async fn a_malformed_day_is_bad_input_naming_its_path(app) {
 
 db_test!(units, async fn an_unknown_enum_value_is_bad_input_naming_it(app) {
     // Given a level argument, as a literal and as a variable
-    let literal = r#"{ units(level: REGION, first: 1) { totalCount } }"#;
-    let variable = r#"query($l: UnitLevel) { units(level: $l, first: 1) { totalCount } }"#;
+    let literal = r#"{ units(level: REGION, first: 1, map: VN2023) { totalCount } }"#;
+    let variable = r#"query($l: UnitLevel) { units(level: $l, first: 1, map: VN2023) { totalCount } }"#;
 
     // When the value is not one of the enum's
     let in_document = app.post(literal, json!({})).await;
@@ -229,7 +229,7 @@ db_test!(units, async fn an_unknown_enum_value_is_bad_input_naming_it(app) {
 db_test!(units, async fn more_than_100_node_ids_is_bad_input(app) {
     // Given nodes(ids:), which takes at most 100 IDs
     let data = app
-        .data(r#"{ unit(level: PROVINCE, code: "42") { id } }"#, json!({}))
+        .data(r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { id } }"#, json!({}))
         .await;
     let id = data["unit"]["id"].clone();
 
@@ -261,8 +261,8 @@ db_test!(units, configured(|config: &mut tiendo::Config| {
     assert!(limits["maxNodes"].as_i64().is_some_and(|n| n > 0), "{limits}");
     assert!(limits["budgetPoints"].as_i64().is_some_and(|n| n > 0), "{limits}");
     // And they are the bounds enforced: 7 is served, 8 refused
-    let at_limit = app.post("{ country { children(first: 7) { nodes { code } } } }", json!({})).await;
+    let at_limit = app.post("{ country(map: VN2023) { children(first: 7) { nodes { code } } } }", json!({})).await;
     assert_eq!(error_codes(&at_limit), Vec::<String>::new(), "{at_limit}");
-    let over = app.post("{ country { children(first: 8) { nodes { code } } } }", json!({})).await;
+    let over = app.post("{ country(map: VN2023) { children(first: 8) { nodes { code } } } }", json!({})).await;
     assert_eq!(single_error(&over, "BAD_USER_INPUT")["extensions"]["argument"], "first");
 });

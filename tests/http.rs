@@ -76,7 +76,7 @@ db_test!(units, async fn get_runs_a_query_with_variables(app) {
         .client()
         .get(app.url("/graphql"))
         .query(&[
-            ("query", "query($c: String!) { unit(level: PROVINCE, code: $c) { name } }"),
+            ("query", "query($c: String!) { unit(level: PROVINCE, code: $c, map: VN2023) { name } }"),
             ("variables", r#"{"c":"42"}"#),
         ])
         .send()
@@ -263,7 +263,7 @@ db_test!(units, async fn parse_error_is_200_without_data_for_application_json(ap
     let (status, _, response) = post_raw(
         &app,
         GRAPHQL_RESPONSE,
-        json!({ "query": r#"{ unit(level: PROVINCE, code: "4x") { code } }"# }).to_string(),
+        json!({ "query": r#"{ unit(level: PROVINCE, code: "4x", map: VN2023) { code } }"# }).to_string(),
     )
     .await;
     assert_eq!(status, 200, "{response}");

@@ -50,7 +50,7 @@ fn text(bytes: &[u8]) -> String {
 async fn report_count(app: &TestApp) -> i64 {
     let data = app
         .data(
-            r#"{ unit(level: MINISTRY, code: "0") {
+            r#"{ unit(level: MINISTRY, code: "0", map: VN2023) {
                  reports(period: { from: "2020-01-01", to: "2026-12-31" }, first: 1) { totalCount } } }"#,
             json!({}),
         )
@@ -64,7 +64,7 @@ async fn cards(app: &TestApp, level: &str, code: &str, from: &str, to: &str) -> 
     let data = app
         .data(
             r#"query($level: UnitLevel!, $code: String!, $from: Date!, $to: Date!) {
-                 unit(level: $level, code: $code) { rollup(period: { from: $from, to: $to }) {
+                 unit(level: $level, code: $code, map: VN2023) { rollup(period: { from: $from, to: $to }) {
                    cardsIssued cardsIssuedTotal eligiblePopulation } } }"#,
             json!({ "level": level, "code": code, "from": from, "to": to }),
         )
@@ -112,8 +112,10 @@ db_test!(catalogue, async fn import_then_export_round_trips(app) {
     assert!(exported.status.success(), "{}", text(&exported.stderr));
     let exported = text(&exported.stdout);
     let mut got: Vec<&str> = exported.lines().collect();
-    assert_eq!(got.remove(0), HEADER);
-    let mut expected: Vec<&str> = lines.iter().map(String::as_str).collect();
+    // (export names every line's map)
+    assert_eq!(got.remove(0), format!("{HEADER},map"));
+    let lines_with_map: Vec<String> = lines.iter().map(|l| format!("{l},VN2023")).collect();
+    let mut expected: Vec<&str> = lines_with_map.iter().map(String::as_str).collect();
     got.sort_unstable();
     expected.sort_unstable();
     assert_eq!(got, expected);
@@ -129,7 +131,7 @@ db_test!(catalogue, async fn import_then_export_round_trips(app) {
     eventually(&app, "COMMUNE", "18586", json!({ "cardsIssued": 11, "cardsIssuedTotal": 111, "eligiblePopulation": 1000 })).await;
     let history = app
         .data(
-            r#"{ unit(level: COMMUNE, code: "18586") { reportHistory(period: { from: "2023-04-16", to: "2023-04-16" }, first: 5) {
+            r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) { reportHistory(period: { from: "2023-04-16", to: "2023-04-16" }, first: 5) {
                  edges { node { actor version oldValues { cardsIssued } newValues { cardsIssued } } } } } }"#,
             json!({}),
         )
@@ -162,15 +164,18 @@ db_test!(catalogue, async fn malformed_files_name_their_line_and_write_nothing(a
         ("wrong columns on line 2", b"type,level,code,day,campaign_id,team_id,applications_collected,cards_issued,accounts_activated,home_visits,eligible_population,present_population,accounts_eligible,cards_issued_opening,accounts_activated_opening\nreport,COMMUNE,18586,2023-04-16,1,2\n".to_vec(), "line 2: 6 columns, expected 15".to_owned()),
         ("a day without zero padding on line 2", lines_bytes(&[report("18586", "2023-4-5", [1, 1, 1, 1])]), "line 2: day: \"2023-4-5\" is not a YYYY-MM-DD date".to_owned()),
         ("a wrong header", b"unit,day,cards\n18586,2023-04-16,3\n".to_vec(), "line 1: the header must be".to_owned()),
-        ("a 2023 commune after the reform on line 3", lines_bytes(&[
-            report("18586", "2025-06-30", [1, 1, 1, 1]),
-            report("18586", "2025-07-01", [1, 1, 1, 1]),
-        ]), "line 3: unit: Commune 18586 is in force from 2020-01-01 until 2025-06-30, not on 2025-07-01".to_owned()),
+        ("a 2023 commune after the reform on line 3", lines_with_map_bytes(&[
+            format!("{},VN2023", report("18586", "2025-06-30", [1, 1, 1, 1])),
+            format!("{},VN2023", report("18586", "2025-07-01", [1, 1, 1, 1])),
+        ]), "line 3: unit: Commune 18586 of the VN2023 map is in force from 2020-01-01 until 2025-06-30, not on 2025-07-01".to_owned()),
+        ("a map that does not exist on line 2", lines_with_map_bytes(&[
+            format!("{},VN1999", report("18586", "2023-04-16", [1, 1, 1, 1])),
+        ]), "line 2: map: \"VN1999\" is not a map".to_owned()),
         ("an unknown unit and a duplicate", lines_bytes(&[
             report("18586", "2023-04-16", [1, 1, 1, 1]),
             report("99999", "2023-04-16", [1, 1, 1, 1]),
             report("18586", "2023-04-16", [2, 2, 2, 2]),
-        ]), "line 3: unit: no Commune unit has code \"99999\" (UNKNOWN_UNIT)".to_owned()),
+        ]), "line 3: unit: no Commune unit has code \"99999\" in the VN2023 map (UNKNOWN_UNIT)".to_owned()),
     ];
     for (case, bytes, expected) in cases {
         // Given a malformed file
@@ -188,6 +193,67 @@ db_test!(catalogue, async fn malformed_files_name_their_line_and_write_nothing(a
     assert!(!missing.status.success());
     assert!(text(&missing.stderr).contains("cannot read /nonexistent/file.csv"));
     assert_eq!(report_count(&app).await, 0);
+});
+
+/// A file whose header ends with the optional `map` column.
+fn lines_with_map_bytes(lines: &[String]) -> Vec<u8> {
+    let mut out = format!("{HEADER},map\n").into_bytes();
+    for line in lines {
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+db_test!(catalogue, async fn a_map_column_names_each_line_s_map(app) {
+    // Given a file with the map column: a line of 2023 naming its map, a
+    // line after the reform without one (the map in force on its day: the
+    // 2025 map, where 18586 is Đông Kinh) and one naming VN2025
+    let lines = [
+        format!("{},VN2023", report("18586", "2023-04-16", [10, 8, 5, 1])),
+        format!("{},", report("18586", "2025-08-01", [4, 3, 2, 1])),
+        format!("{},VN2025", report("20335", "2025-08-01", [6, 5, 4, 3])),
+    ];
+    let mut file = tempfile::Builder::new().suffix(".csv").tempfile().expect("file");
+    file.write_all(&lines_with_map_bytes(&lines)).expect("write");
+
+    // When it is imported
+    let out = tiendo(&app, &["import", file.path().to_str().expect("path")]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("3 reports created"), "{}", text(&out.stdout));
+
+    // Then the lines after the reform are the 2025 communes' own reports
+    let mut seen = Value::Null;
+    for _ in 0..150 {
+        let data = app
+            .data(
+                r#"{ a: unit(level: COMMUNE, code: "18586", map: VN2025) {
+                       rollup(period: { from: "2025-08-01", to: "2025-08-01" }) { cardsIssued quality } }
+                     b: unit(level: COMMUNE, code: "20335", map: VN2025) {
+                       rollup(period: { from: "2025-08-01", to: "2025-08-01" }) { cardsIssued } } }"#,
+                json!({}),
+            )
+            .await;
+        seen = json!([data["a"]["rollup"]["cardsIssued"], data["b"]["rollup"]["cardsIssued"]]);
+        if seen == json!([3, 5]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen, json!([3, 5]));
+
+    // And an export names each line's map
+    let exported = tiendo(&app, &["export"]);
+    let exported = text(&exported.stdout);
+    let mut got: Vec<&str> = exported.lines().skip(1).collect();
+    got.sort_unstable();
+    let mut expected = vec![
+        format!("{},VN2023", report("18586", "2023-04-16", [10, 8, 5, 1])),
+        format!("{},VN2025", report("18586", "2025-08-01", [4, 3, 2, 1])),
+        format!("{},VN2025", report("20335", "2025-08-01", [6, 5, 4, 3])),
+    ];
+    expected.sort_unstable();
+    assert_eq!(got, expected);
 });
 
 fn lines_bytes(lines: &[String]) -> Vec<u8> {

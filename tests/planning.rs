@@ -33,7 +33,7 @@ mutation($input: CreateTeamInput!) {
 fn campaign_input() -> Value {
     json!({
         "name": "Cao điểm 90 ngày Hà Tĩnh",
-        "scope": { "level": "PROVINCE", "code": "42" },
+        "scope": { "level": "PROVINCE", "code": "42", "map": "VN2023" },
         "startsOn": "2023-08-01", "endsOn": "2023-10-31",
         "targets": [
             { "metric": "CARDS_ISSUED", "target": 50000, "dueOn": "2023-10-31" },
@@ -44,7 +44,7 @@ fn campaign_input() -> Value {
 
 async fn campaign_names(app: &common::TestApp) -> Vec<String> {
     let data = app
-        .data(r#"{ unit(level: PROVINCE, code: "42") { campaigns(first: 20) { edges { node { name } } } } }"#, json!({}))
+        .data(r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { campaigns(first: 20) { edges { node { name } } } } }"#, json!({}))
         .await;
     edge_nodes(&data["unit"]["campaigns"])
         .iter()
@@ -114,7 +114,7 @@ db_test!(catalogue, async fn teams_are_created_serving_units_and_updated(app) {
 
     // When a mobile team of Thạch Hà district is created for it, serving two communes
     let input = json!({ "name": "Tổ lưu động Thạch Hà", "kind": "MOBILE", "size": 6,
-        "unit": { "level": "DISTRICT", "code": "445" }, "campaign": campaign,
+        "unit": { "level": "DISTRICT", "code": "445", "map": "VN2023" }, "campaign": campaign,
         "hours": { "opensAt": "07:00", "closesAt": "22:00" },
         "serves": [{ "level": "COMMUNE", "code": "18586" }, { "level": "COMMUNE", "code": "18562" }] });
     let data = app.data(CREATE_TEAM, json!({ "input": input })).await;

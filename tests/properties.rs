@@ -186,7 +186,7 @@ fn brute(
 }
 
 const QUERY: &str = r#"query($code: String!, $from: Date!, $to: Date!) {
-  unit(level: DISTRICT, code: $code) {
+  unit(level: DISTRICT, code: $code, map: VN2023) {
     rollup(period: { from: $from, to: $to }) { cardsIssued cardsIssuedTotal eligiblePopulation }
     series(period: { from: $from, to: $to }, granularity: WEEK) { cardsIssued }
     children(first: 100) { edges { node {
@@ -493,7 +493,7 @@ mod random_trees {
     }
 
     const QUERY: &str = r#"query($level: UnitLevel!, $code: String!, $from: Date!, $to: Date!) {
-      unit(level: $level, code: $code) {
+      unit(level: $level, code: $code, map: VN2023) {
         rollup(period: { from: $from, to: $to }) { cardsIssued cardsIssuedTotal eligiblePopulation }
         series(period: { from: $from, to: $to }, granularity: WEEK) { cardsIssued }
         rank(indicator: CCCD_COVERAGE, period: { from: $from, to: $to }) { rank outOf }
@@ -560,7 +560,7 @@ mod random_trees {
             for (depth, level) in NAMES.iter().enumerate().skip(1) {
                 let data = app
                     .data(
-                        "query($level: UnitLevel!, $d: Date!) { unit(level: MINISTRY, code: \"1\") { completion(level: $level, indicator: CCCD_COVERAGE, asOf: $d) { complete total } } }",
+                        "query($level: UnitLevel!, $d: Date!) { unit(level: MINISTRY, code: \"1\", map: VN2023) { completion(level: $level, indicator: CCCD_COVERAGE, asOf: $d) { complete total } } }",
                         json!({ "level": level, "d": day(to).to_string() }),
                     )
                     .await;

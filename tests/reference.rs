@@ -25,7 +25,7 @@ fn int(value: &Value) -> i64 {
 
 const RANK_ON: &str = r#"
 query($indicator: Indicator!, $from: Date!, $to: Date!) {
-  ranking(level: PROVINCE, indicator: $indicator, period: { from: $from, to: $to }, first: 100) {
+  ranking(level: PROVINCE, indicator: $indicator, period: { from: $from, to: $to }, first: 100, map: VN2023) {
     totalCount
     edges { node { rank outOf value numerator denominator unit { code } } }
   }
@@ -79,7 +79,7 @@ db_test!(full, async fn ha_tinh_as_of_2023_04_15(app) {
     // And 7 of its communes are complete
     let completion = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "42") {
+            r#"{ unit(level: PROVINCE, code: "42", map: VN2023) {
                 completion(level: COMMUNE, indicator: CCCD_COVERAGE, asOf: "2023-04-15") { complete total } } }"#,
             json!({}),
         )
@@ -93,10 +93,10 @@ db_test!(full, async fn thach_kenh_among_the_first_six(app) {
     let data = app
         .data(
             r#"query Completion {
-              unit(level: PROVINCE, code: "40") {
+              unit(level: PROVINCE, code: "40", map: VN2023) {
                 completion(level: COMMUNE, indicator: CCCD_COVERAGE, asOf: "2023-06-30") { complete total }
               }
-              firstToComplete(level: COMMUNE, indicator: CCCD_COVERAGE, first: 6) {
+              firstToComplete(level: COMMUNE, indicator: CCCD_COVERAGE, first: 6, map: VN2023) {
                 edges { node { completedOn unit { code name } } }
               }
             }"#,
@@ -137,7 +137,7 @@ db_test!(full, async fn quang_nam_as_of_2023_05_16(app) {
     // And almost 60,000 eligible citizens are still without a card
     let data = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "49") {
+            r#"{ unit(level: PROVINCE, code: "49", map: VN2023) {
                 rollup(period: { from: "2023-05-16", to: "2023-05-16" }) { remaining activationRate }
                 campaigns(first: 10) { edges { node {
                     name startsOn
@@ -190,7 +190,7 @@ db_test!(full, async fn campaigns_document_answers_without_errors(app) {
 db_test!(full, async fn nghe_an_70_days_complete_by_2023_06_30(app) {
     let data = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "40") {
+            r#"{ unit(level: PROVINCE, code: "40", map: VN2023) {
                 districts: completion(level: DISTRICT, indicator: CCCD_COVERAGE, asOf: "2023-06-30") { complete total }
                 communes: completion(level: COMMUNE, indicator: CCCD_COVERAGE, asOf: "2023-06-30") { complete total }
                 before: completion(level: COMMUNE, indicator: CCCD_COVERAGE, asOf: "2023-04-15") { complete }
@@ -217,7 +217,7 @@ db_test!(full, async fn nghe_an_70_days_complete_by_2023_06_30(app) {
 db_test!(full, async fn thanh_hoa_2020_12_21_to_2021_03_06(app) {
     let data = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "38") {
+            r#"{ unit(level: PROVINCE, code: "38", map: VN2023) {
                 start: rollup(period: { from: "2020-12-21", to: "2020-12-21" }) { remaining cardsIssuedTotal }
                 whole: rollup(period: { from: "2020-12-21", to: "2021-03-06" }) { applicationsCollected cardsIssued remaining }
             } }"#,
@@ -236,7 +236,7 @@ db_test!(full, async fn thanh_hoa_2020_12_21_to_2021_03_06(app) {
 db_test!(full, async fn ninh_binh_city_first_11_days(app) {
     let data = app
         .data(
-            r#"{ unit(level: DISTRICT, code: "369") {
+            r#"{ unit(level: DISTRICT, code: "369", map: VN2023) {
                 rollup(period: { from: "2022-09-10", to: "2022-09-20" }) { cardsIssued homeVisits reportingRate lastReportedOn }
                 campaigns(first: 1) { edges { node {
                     id
@@ -281,7 +281,7 @@ db_test!(full, async fn ninh_binh_city_first_11_days(app) {
     let id = campaign["id"].clone();
     let filtered = app
         .data(
-            r#"query($c: ID!) { unit(level: DISTRICT, code: "369") {
+            r#"query($c: ID!) { unit(level: DISTRICT, code: "369", map: VN2023) {
                 rollup(period: { from: "2022-09-10", to: "2022-09-20" }, campaign: $c) { cardsIssued } } }"#,
             json!({ "c": id }),
         )
@@ -294,7 +294,7 @@ db_test!(full, async fn series_and_drill_documents(app) {
     let data = app
         .data(
             r#"query Series {
-              unit(level: PROVINCE, code: "42") {
+              unit(level: PROVINCE, code: "42", map: VN2023) {
                 series(period: { from: "2023-01-01", to: "2023-06-30" }, granularity: WEEK) {
                   from to cardsIssued accountsActivated cccdCoverage
                 }
@@ -318,7 +318,7 @@ db_test!(full, async fn series_and_drill_documents(app) {
     let drill = app
         .data(
             r#"query Drill {
-              unit(level: PROVINCE, code: "42") {
+              unit(level: PROVINCE, code: "42", map: VN2023) {
                 rollup(period: { from: "2023-01-01", to: "2023-04-15" }) { cardsIssued cccdCoverage }
                 children(first: 50) {
                   edges { node {
@@ -347,7 +347,7 @@ db_test!(full, async fn series_and_drill_documents(app) {
 });
 
 db_test!(full, async fn ranking_within_a_province(app) {
-    let id = app.data(r#"{ unit(level: PROVINCE, code: "40") { id } }"#, json!({})).await["unit"]["id"].clone();
+    let id = app.data(r#"{ unit(level: PROVINCE, code: "40", map: VN2023) { id } }"#, json!({})).await["unit"]["id"].clone();
     // The RankingWithin document as written
     let data = app
         .data(
@@ -370,13 +370,13 @@ db_test!(full, async fn ranking_within_a_province(app) {
 
 db_test!(full, async fn bad_ranking_and_period_arguments(app) {
     let cases = [
-        (r#"{ unit(level: PROVINCE, code: "42") { rollup(period: { from: "2023-02-01", to: "2023-01-01" }) { cardsIssued } } }"#, "period"),
-        (r#"{ unit(level: PROVINCE, code: "42") { rollup(period: { from: "2000-01-01", to: "2023-01-01" }) { cardsIssued } } }"#, "period"),
-        (r#"{ ranking(level: PROVINCE, indicator: CCCD_COVERAGE, metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "indicator"),
-        (r#"{ ranking(level: PROVINCE, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "indicator"),
-        (r#"{ unit(level: DISTRICT, code: "445") { completion(level: PROVINCE, indicator: CCCD_COVERAGE, asOf: "2023-01-01") { total } } }"#, "level"),
-        (r#"{ ranking(level: PROVINCE, indicator: FOO, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "indicator"),
-        (r#"{ ranking(level: PROVINCE, metric: BAR, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#, "metric"),
+        (r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { rollup(period: { from: "2023-02-01", to: "2023-01-01" }) { cardsIssued } } }"#, "period"),
+        (r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { rollup(period: { from: "2000-01-01", to: "2023-01-01" }) { cardsIssued } } }"#, "period"),
+        (r#"{ ranking(level: PROVINCE, indicator: CCCD_COVERAGE, metric: CARDS_ISSUED, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5, map: VN2023) { totalCount } }"#, "indicator"),
+        (r#"{ ranking(level: PROVINCE, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5, map: VN2023) { totalCount } }"#, "indicator"),
+        (r#"{ unit(level: DISTRICT, code: "445", map: VN2023) { completion(level: PROVINCE, indicator: CCCD_COVERAGE, asOf: "2023-01-01") { total } } }"#, "level"),
+        (r#"{ ranking(level: PROVINCE, indicator: FOO, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5, map: VN2023) { totalCount } }"#, "indicator"),
+        (r#"{ ranking(level: PROVINCE, metric: BAR, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5, map: VN2023) { totalCount } }"#, "metric"),
     ];
     for (document, argument) in cases {
         let body = app.post(document, json!({})).await;
@@ -384,7 +384,7 @@ db_test!(full, async fn bad_ranking_and_period_arguments(app) {
         assert_eq!(body["errors"][0]["extensions"]["argument"], argument, "{body}");
     }
     // `within` a unit not above the ranked level
-    let commune = app.data(r#"{ unit(level: COMMUNE, code: "18586") { id } }"#, json!({})).await["unit"]["id"].clone();
+    let commune = app.data(r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) { id } }"#, json!({})).await["unit"]["id"].clone();
     let body = app
         .post(
             r#"query($w: ID!) { ranking(level: DISTRICT, within: $w, indicator: CCCD_COVERAGE, period: { from: "2023-01-01", to: "2023-01-02" }, first: 5) { totalCount } }"#,
@@ -399,7 +399,7 @@ db_test!(full, async fn bad_ranking_and_period_arguments(app) {
 /// a rollup and a rank.
 const COUNTRY_DRILL: &str = r#"
 query CountryDrill {
-  units(level: PROVINCE, first: 63) {
+  units(level: PROVINCE, first: 63, map: VN2023) {
     edges { node {
       code
       rollup(period: { from: "2023-01-01", to: "2023-04-15" }) { cardsIssued cccdCoverage reportingRate }
@@ -420,7 +420,7 @@ async fn country_drill_statements(backend: common::Backend, name: &str) {
     let app = common::TestApp::spawn_counting(
         name,
         backend,
-        tiendo::demo::DemoParts::Full,
+        tiendo::demo::DemoParts::Sampled,
         Some(counter.clone()),
     )
     .await;

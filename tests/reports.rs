@@ -39,7 +39,7 @@ mutation Submit($reports: [ReportInput!]!) {
 
 const ROLLUP: &str = r#"
 query Rollup($level: UnitLevel!, $code: String!, $from: Date!, $to: Date!) {
-  unit(level: $level, code: $code) {
+  unit(level: $level, code: $code, map: VN2023) {
     rollup(period: { from: $from, to: $to }) {
       applicationsCollected cardsIssued accountsActivated homeVisits
       cardsIssuedTotal eligiblePopulation cccdCoverage
@@ -75,7 +75,7 @@ async fn rollup(app: &TestApp, level: &str, code: &str, from: &str, to: &str) ->
 async fn report_count(app: &TestApp, level: &str, code: &str) -> i64 {
     let data = app
         .data(
-            r#"query($level: UnitLevel!, $code: String!) { unit(level: $level, code: $code) {
+            r#"query($level: UnitLevel!, $code: String!) { unit(level: $level, code: $code, map: VN2023) {
                  reports(period: { from: "2020-01-01", to: "2026-12-31" }, first: 1) { totalCount } } }"#,
             json!({ "level": level, "code": code }),
         )
@@ -89,7 +89,7 @@ async fn report_count(app: &TestApp, level: &str, code: &str) -> i64 {
 async fn communes_of(app: &TestApp, district: &str) -> Vec<String> {
     let data = app
         .data(
-            r#"query($code: String!) { unit(level: DISTRICT, code: $code) {
+            r#"query($code: String!) { unit(level: DISTRICT, code: $code, map: VN2023) {
                  children(first: 100) { edges { node { code } } } } }"#,
             json!({ "code": district }),
         )
@@ -240,7 +240,7 @@ db_test!(catalogue, async fn verified_reports_change_only_with_a_reason(app) {
     // And the unit's history lists both changes, oldest first
     let history = app
         .data(
-            r#"{ unit(level: DISTRICT, code: "445") {
+            r#"{ unit(level: DISTRICT, code: "445", map: VN2023) {
                  reportHistory(period: { from: "2023-04-01", to: "2023-04-30" }, first: 10) {
                    totalCount edges { node { action reason actor version report { unit { code } } } } } } }"#,
             json!({}),
@@ -259,7 +259,7 @@ db_test!(catalogue, async fn invalid_batches_list_every_bad_row_and_write_nothin
     // Given the Quảng Nam campaign (2023-05-16 to 2023-06-30) and its team
     let data = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "49") { campaigns(first: 5) { edges { node {
+            r#"{ unit(level: PROVINCE, code: "49", map: VN2023) { campaigns(first: 5) { edges { node {
                  id startsOn teams(first: 5) { edges { node { id } } } } } } } }"#,
             json!({}),
         )
@@ -288,7 +288,12 @@ db_test!(catalogue, async fn invalid_batches_list_every_bad_row_and_write_nothin
     let mut foreign_team = row("18586", "2023-04-19", [1, 1, 1, 1]);
     foreign_team["team"] = team_id.clone();
     rows.push(foreign_team); // 9: team outside the unit
-    rows.push(row("18586", "2025-07-01", [1, 1, 1, 1])); // 10: a 2023 commune after the reform
+    let mut old_after = row("18586", "2025-07-01", [1, 1, 1, 1]);
+    old_after["unit"]["map"] = json!("VN2023");
+    rows.push(old_after); // 10: a 2023 commune after the reform
+    let mut new_before = row("18586", "2023-04-21", [1, 1, 1, 1]);
+    new_before["unit"]["map"] = json!("VN2025");
+    rows.push(new_before); // 11: a 2025 commune before the reform
     let body = app.post(SUBMIT, json!({ "reports": rows })).await;
 
     // Then one BAD_USER_INPUT error lists every bad row, with field and code
@@ -298,20 +303,21 @@ db_test!(catalogue, async fn invalid_batches_list_every_bad_row_and_write_nothin
         (2, "unit", "NOT_REPORTING_UNIT"),
         (3, "cardsIssued", "NEGATIVE_VALUE"),
         (4, "homeVisits", "VALUE_TOO_LARGE"),
-        // A day of 2099 is after the 2023 map, too.
-        (5, "unit", "UNIT_NOT_IN_FORCE"),
+        // A row without a map is of the map in force on its day: in 2099
+        // the 2025 map, where 18586 is Đông Kinh; the day is in the future.
         (5, "day", "FUTURE_DAY"),
         (6, "day", "OUTSIDE_CAMPAIGN"),
         (7, "campaign", "UNIT_OUTSIDE_CAMPAIGN"),
         (8, "unit", "DUPLICATE_ROW"),
         (9, "team", "TEAM_OUTSIDE_UNIT"),
         (10, "unit", "UNIT_NOT_IN_FORCE"),
+        (11, "unit", "UNIT_NOT_IN_FORCE"),
     ]
     .into_iter()
     .map(|(row, field, code)| (row, field.to_owned(), code.to_owned()))
     .collect();
     assert_eq!(listed_rows(&body), expected, "{body}");
-    // It counts row errors: row 5 has two.
+    // It counts row errors, one per bad row here.
     assert_eq!(body["errors"][0]["extensions"]["invalidRows"], 11);
 
     // When an ID of the wrong kind is given

@@ -7,10 +7,10 @@ use common::contract::SEARCH as SEARCH_DOCUMENT;
 use common::{db_test, edge_nodes, strings};
 use serde_json::{Value, json};
 
-/// A search with every filter as a variable.
+/// A search of the 2023 map with every filter as a variable.
 const SEARCH: &str = r#"
 query Search($search: String, $level: UnitLevel, $within: ID, $first: Int!) {
-  units(search: $search, level: $level, within: $within, first: $first) {
+  units(search: $search, level: $level, within: $within, first: $first, map: VN2023) {
     totalCount
     pageInfo { hasNextPage }
     edges { node { code name level ancestors { code level } } }
@@ -94,7 +94,7 @@ db_test!(units, async fn search_matches_a_numeric_code_exactly(app) {
 db_test!(units, async fn within_restricts_to_a_subtree(app) {
     // Given Hà Tĩnh's global ID, and "thach" in commune names inside and
     // outside Hà Tĩnh
-    let data = app.data(r#"{ unit(level: PROVINCE, code: "42") { id } }"#, json!({})).await;
+    let data = app.data(r#"{ unit(level: PROVINCE, code: "42", map: VN2023) { id } }"#, json!({})).await;
     let ha_tinh = data["unit"]["id"].clone();
     let everywhere = search(&app, json!({ "search": "thach", "level": "COMMUNE", "first": 100 })).await;
 

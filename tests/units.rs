@@ -48,7 +48,7 @@ db_test!(units, async fn children_paginate_without_overlap(app) {
     // Given Hà Tĩnh and its 13 districts
     let query = r#"
         query Page($after: String) {
-          unit(level: PROVINCE, code: "42") {
+          unit(level: PROVINCE, code: "42", map: VN2023) {
             children(first: 5, after: $after) {
               totalCount
               pageInfo { hasNextPage hasPreviousPage endCursor }
@@ -95,7 +95,7 @@ db_test!(units, async fn district_by_level_and_code(app) {
     // When district 445 is asked for
     let data = app
         .data(
-            r#"{ unit(level: DISTRICT, code: "445") { code name shortName level divisionType depth parent { code } } }"#,
+            r#"{ unit(level: DISTRICT, code: "445", map: VN2023) { code name shortName level divisionType depth parent { code } } }"#,
             json!({}),
         )
         .await;
@@ -113,7 +113,7 @@ db_test!(units, async fn district_by_level_and_code(app) {
 
 db_test!(units, async fn zero_padded_code_finds_the_same_unit(app) {
     // Given Hà Tĩnh, code "42"
-    let query = r#"query($code: String!) { unit(level: PROVINCE, code: $code) { id code name } }"#;
+    let query = r#"query($code: String!) { unit(level: PROVINCE, code: $code, map: VN2023) { id code name } }"#;
 
     // When it is asked for as "042" and as "42"
     let padded = app.data(query, json!({ "code": "042" })).await;
@@ -130,7 +130,7 @@ db_test!(units, async fn country_has_63_provinces(app) {
     // When the root's children are counted
     let data = app
         .data(
-            r#"{ country { code name level depth parent { code }
+            r#"{ country(map: VN2023) { code name level depth parent { code }
                  children(first: 100) { totalCount pageInfo { hasNextPage } edges { node { level } } } } }"#,
             json!({}),
         )
@@ -155,7 +155,7 @@ db_test!(units, async fn nghe_an_has_21_districts(app) {
     // When its children are counted
     let data = app
         .data(
-            r#"{ unit(level: PROVINCE, code: "40") { name children(first: 100) { totalCount edges { node { level } } } } }"#,
+            r#"{ unit(level: PROVINCE, code: "40", map: VN2023) { name children(first: 100) { totalCount edges { node { level } } } } }"#,
             json!({}),
         )
         .await;
@@ -174,7 +174,7 @@ db_test!(units, async fn district_children_are_communes(app) {
     // When its children are listed
     let data = app
         .data(
-            r#"{ unit(level: DISTRICT, code: "445") {
+            r#"{ unit(level: DISTRICT, code: "445", map: VN2023) {
                  children(first: 100) { totalCount edges { node { code name level depth parent { code } } } } } }"#,
             json!({}),
         )
@@ -203,7 +203,7 @@ db_test!(units, async fn ancestors_run_from_the_ministry_down(app) {
     // When its ancestors are asked for
     let data = app
         .data(
-            r#"{ unit(level: COMMUNE, code: "18586") { name ancestors { code name level } } }"#,
+            r#"{ unit(level: COMMUNE, code: "18586", map: VN2023) { name ancestors { code name level } } }"#,
             json!({}),
         )
         .await;
@@ -233,7 +233,7 @@ db_test!(units, async fn ancestors_run_from_the_ministry_down(app) {
 db_test!(units, async fn node_round_trips_a_unit_id(app) {
     // Given the global ID of Thạch Hà
     let data = app
-        .data(r#"{ unit(level: DISTRICT, code: "445") { id } }"#, json!({}))
+        .data(r#"{ unit(level: DISTRICT, code: "445", map: VN2023) { id } }"#, json!({}))
         .await;
     let id = data["unit"]["id"].clone();
     assert!(id.is_string(), "{data}");
@@ -259,9 +259,9 @@ db_test!(units, async fn nodes_come_back_in_the_order_asked(app) {
     // Given the global IDs of a commune, a province and a district
     let data = app
         .data(
-            r#"{ a: unit(level: COMMUNE, code: "18586") { id }
-                 b: unit(level: PROVINCE, code: "42") { id }
-                 c: unit(level: DISTRICT, code: "445") { id } }"#,
+            r#"{ a: unit(level: COMMUNE, code: "18586", map: VN2023) { id }
+                 b: unit(level: PROVINCE, code: "42", map: VN2023) { id }
+                 c: unit(level: DISTRICT, code: "445", map: VN2023) { id } }"#,
             json!({}),
         )
         .await;

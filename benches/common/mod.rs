@@ -5,14 +5,14 @@
 /// `query Ranking`: 63 provinces on CCCD coverage, with movement.
 pub const RANKING: &str = r#"query Ranking {
   ranking(level: PROVINCE, indicator: CCCD_COVERAGE,
-          period: { from: "2023-10-03", to: "2023-12-31" }, first: 63) {
+          period: { from: "2023-10-03", to: "2023-12-31" }, first: 63, map: VN2023) {
     edges { node { rank outOf value numerator denominator previousRank unit { code name } } }
   }
 }"#;
 
 /// `query Drill`: one province's districts with rollup and rank.
 pub const DRILL: &str = r#"query Drill {
-  unit(level: PROVINCE, code: "42") {
+  unit(level: PROVINCE, code: "42", map: VN2023) {
     children(first: 50) {
       edges { node {
         name
@@ -25,7 +25,7 @@ pub const DRILL: &str = r#"query Drill {
 
 /// `query Series`: one province by week over a year.
 pub const SERIES: &str = r#"query Series {
-  unit(level: PROVINCE, code: "42") {
+  unit(level: PROVINCE, code: "42", map: VN2023) {
     series(period: { from: "2023-01-01", to: "2023-12-31" }, granularity: WEEK) {
       from to cardsIssued accountsActivated cccdCoverage
     }
@@ -35,7 +35,7 @@ pub const SERIES: &str = r#"query Series {
 /// The whole-country drill: 63 provinces and their 705 districts, each
 /// with rollup and rank.
 pub const COUNTRY: &str = r#"query CountryDrill {
-  units(level: PROVINCE, first: 63) {
+  units(level: PROVINCE, first: 63, map: VN2023) {
     edges { node {
       code
       rollup(period: { from: "2023-10-03", to: "2023-12-31" }) { cardsIssued cccdCoverage }

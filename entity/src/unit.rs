@@ -106,6 +106,31 @@ impl AdminMap {
     /// Both maps, oldest first.
     pub const ALL: [AdminMap; 2] = [AdminMap::Vn2023, AdminMap::Vn2025];
 
+    /// The first day of the 2025 map (the 1 July 2025 reform); the 2023
+    /// map is in force until the day before.
+    pub fn reform_day() -> Date {
+        Date::from_ymd_opt(2025, 7, 1).unwrap_or_default()
+    }
+
+    /// The map in force on `day` (Vietnam's calendar): what an input that
+    /// names no map means for a row of that day, and (for today) the
+    /// default of every field that finds, lists or ranks units.
+    pub fn in_force_on(day: Date) -> AdminMap {
+        if day < Self::reform_day() {
+            AdminMap::Vn2023
+        } else {
+            AdminMap::Vn2025
+        }
+    }
+
+    /// The upper-case name clients write (`VN2023`), for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            AdminMap::Vn2023 => "VN2023",
+            AdminMap::Vn2025 => "VN2025",
+        }
+    }
+
     /// The string stored in the database (and used in the CSV files).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -228,12 +228,15 @@ impl AccessState {
 
     /// The caller of a request with this `Authorization` header value.
     /// `version` is the data version the replica serves (see
-    /// [`keys::KeyCache`]).
+    /// [`keys::KeyCache`]); `tree` is that version's snapshot, whose
+    /// lineage gives a scope its territory in the other map (without it a
+    /// scope holds its own map only, which is narrower, never wider).
     pub async fn caller(
         &self,
         db: &sea_orm::DatabaseConnection,
         authorization: Option<&str>,
         version: Option<i64>,
+        tree: Option<&crate::engine::Snapshot>,
     ) -> Result<Caller, AppError> {
         let Some(header) = authorization else {
             return if self.settings.anonymous {
@@ -268,7 +271,11 @@ impl AccessState {
                     .into_iter()
                     .next()
                     .ok_or_else(|| AppError::Internal(format!("key {} has no unit", stored.id)))?;
-                Scope::subtree(&unit, self.settings.public_level())
+                let scope = Scope::subtree(&unit, self.settings.public_level());
+                match tree {
+                    Some(tree) => scope.across_maps(tree),
+                    None => scope,
+                }
             }
             None => Scope::everything(),
         };
@@ -289,7 +296,11 @@ impl AccessState {
             allow_list_only: stored.allow_list_only,
             budget: own,
         };
-        self.keys.put(&hash, version, caller.clone());
+        // A scope read without the lineage is narrower than the key's own:
+        // answer with it, but do not keep it.
+        if tree.is_some() || caller.scope.root.is_none() {
+            self.keys.put(&hash, version, caller.clone());
+        }
         Ok(caller)
     }
 }

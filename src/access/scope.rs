@@ -40,6 +40,13 @@ pub struct ScopeRoot {
 pub struct Scope {
     /// `None`: the whole country.
     pub root: Option<ScopeRoot>,
+    /// The same territory in the other map: the largest units of the other
+    /// map that lie wholly inside the root's territory (see
+    /// [`crate::engine::Snapshot::inside_other_map`]), each with its
+    /// subtree. Never wider than the root: a Quảng Nam (2023) key holds
+    /// the 2025 communes that took only Quảng Nam's land, not Đà Nẵng
+    /// (2025).
+    pub also: Vec<ScopeRoot>,
     /// The finest level the caller sees (`Commune`: everything).
     pub finest: UnitLevel,
     /// Whether reports and their history are visible (not only rollups).
@@ -55,6 +62,7 @@ impl Scope {
     pub fn everything() -> Self {
         Scope {
             root: None,
+            also: Vec::new(),
             finest: UnitLevel::Commune,
             reports: true,
             public: None,
@@ -71,6 +79,7 @@ impl Scope {
                 level: root.level,
                 path: root.path.clone(),
             }),
+            also: Vec::new(),
             finest: UnitLevel::Commune,
             reports: true,
             public,
@@ -82,10 +91,38 @@ impl Scope {
     pub fn public(finest: UnitLevel) -> Self {
         Scope {
             root: None,
+            also: Vec::new(),
             finest,
             reports: false,
             public: Some(finest),
         }
+    }
+
+    /// The scope with its territory in the other map read from `tree`'s
+    /// lineage (nothing added when the tree does not hold the root).
+    pub fn across_maps(mut self, tree: &crate::engine::Snapshot) -> Self {
+        let Some(root) = self.root.as_ref().and_then(|r| tree.index_of(r.id)) else {
+            return self;
+        };
+        self.also = tree
+            .inside_other_map(root)
+            .into_iter()
+            .filter_map(|u| {
+                let model = tree.directory().get(tree.unit_id(u))?;
+                Some(ScopeRoot {
+                    id: model.id,
+                    level: model.level,
+                    path: model.path.clone(),
+                })
+            })
+            .collect();
+        self
+    }
+
+    /// The path prefixes of the subtree: the root's, and those of its
+    /// territory in the other map.
+    fn prefixes(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.path_prefix()).chain(self.also.iter().map(|r| r.path.as_str()))
     }
 
     /// Whether nothing is hidden.
@@ -115,10 +152,15 @@ impl Scope {
         };
         // The subtree adds nothing where the public levels already reach
         // its levels everywhere.
-        let subtree = (!self.is_public(self.finest))
-            .then(|| (self.path_prefix().to_owned(), up_to(self.finest)));
+        let subtrees = if self.is_public(self.finest) {
+            Vec::new()
+        } else {
+            self.prefixes()
+                .map(|p| (p.to_owned(), up_to(self.finest)))
+                .collect()
+        };
         Some(Visibility {
-            subtree,
+            subtrees,
             public_levels: self.public.map(up_to),
         })
     }
@@ -126,7 +168,7 @@ impl Scope {
     /// Whether a unit at `path` and `level` is in the subtree, at its
     /// levels.
     pub fn owns_path(&self, path: &str, level: UnitLevel) -> bool {
-        level <= self.finest && path.starts_with(self.path_prefix())
+        level <= self.finest && self.prefixes().any(|p| path.starts_with(p))
     }
 
     /// Whether the aggregates of a unit at `path` and `level` are visible:
@@ -180,7 +222,8 @@ impl Scope {
         };
         let mut at = Some(u);
         while let Some(a) = at {
-            if tree.unit(a).id == root.id {
+            let id = tree.unit(a).id;
+            if id == root.id || self.also.iter().any(|r| r.id == id) {
                 return true;
             }
             at = tree.parent(a);
@@ -255,7 +298,8 @@ impl Scope {
         if level > self.finest {
             return false;
         }
-        within.unwrap_or("/").starts_with(self.path_prefix())
+        let within = within.unwrap_or("/");
+        self.prefixes().any(|p| within.starts_with(p))
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod bulk;
 pub mod national;
+pub mod recent;
 pub mod rng;
 pub mod scenario;
 pub mod units;
@@ -32,8 +33,25 @@ pub enum DemoParts {
     /// Units, campaigns, targets and teams (no figures): fast, for tests of
     /// the catalogue.
     Catalogue,
-    /// Everything: populations, opening balances and daily reports too.
+    /// Everything: populations, opening balances and daily reports of the
+    /// reference scenario, then daily reports of every reporting unit
+    /// through [`recent::demo_until`] (the 2023 map until 2025-06-30, the
+    /// 2025 map after) and the 2025–2026 activation campaigns.
     Full,
+    /// [`DemoParts::Full`] with the years after the scenario sampled one
+    /// day in [`SAMPLED_STRIDE`]: the same shape in an eighth of a million
+    /// rows instead of nine million (what the tests load).
+    Sampled,
+}
+
+/// The stride of [`DemoParts::Sampled`]: one day in four weeks.
+pub const SAMPLED_STRIDE: u32 = 28;
+
+impl DemoParts {
+    /// Whether the parts hold figures (stocks and reports).
+    pub fn has_figures(self) -> bool {
+        matches!(self, DemoParts::Full | DemoParts::Sampled)
+    }
 }
 
 /// Loads the full demo into an empty database; returns whether it did.
@@ -67,13 +85,39 @@ async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) ->
     let units = units::map_2023().map_err(DbErr::Custom)?;
     let units_2025 = units::map_2025().map_err(DbErr::Custom)?;
     let lineage = units::lineage_2025(&units, &units_2025).map_err(DbErr::Custom)?;
-    let plan = if parts == DemoParts::Units {
+    let mut plan = if parts == DemoParts::Units {
         None
     } else {
-        Some(scenario::Scenario::build(&units, parts == DemoParts::Full).map_err(DbErr::Custom)?)
+        Some(scenario::Scenario::build(&units, parts.has_figures()).map_err(DbErr::Custom)?)
+    };
+    let recent = match (&mut plan, parts) {
+        (Some(plan), DemoParts::Full | DemoParts::Sampled) => {
+            let stride = if parts == DemoParts::Full {
+                1
+            } else {
+                SAMPLED_STRIDE
+            };
+            let first_campaign_id = plan.campaigns.iter().map(|c| c.id).max().unwrap_or(0) + 1;
+            let recent = recent::Recent::plan(
+                &units,
+                &units_2025,
+                &lineage,
+                &plan.unit_populations(),
+                recent::demo_from(),
+                recent::demo_until(),
+                stride,
+                scenario::SEED,
+                first_campaign_id,
+            );
+            plan.campaigns.extend(recent.campaigns.iter().cloned());
+            plan.targets.extend(recent.targets.iter().cloned());
+            Some(recent)
+        }
+        _ => None,
     };
     let total_rows = (units.len() + units_2025.len() + lineage.len()) as u64
-        + plan.as_ref().map_or(0, |p| p.row_count());
+        + plan.as_ref().map_or(0, |p| p.row_count())
+        + recent.as_ref().map_or(0, |r| r.report_count());
     let bar = if progress {
         let bar = ProgressBar::new(total_rows);
         bar.set_style(
@@ -91,6 +135,9 @@ async fn load_in(txn: &DatabaseTransaction, parts: DemoParts, progress: bool) ->
     units::insert_lineage(txn, &lineage, &bar).await?;
     if let Some(plan) = &plan {
         plan.insert(txn, &bar).await?;
+    }
+    if let Some(recent) = &recent {
+        bulk::insert(txn, "reports", bulk::REPORT_COLUMNS, recent.reports(), &bar).await?;
     }
     bar.finish_and_clear();
     store::changes::mark_rebuild(txn).await?;

@@ -1,20 +1,24 @@
-//! The national-scale synthetic dataset for benchmarks: every commune of
-//! the 2023 map, N days of daily reports ending on a given day.
+//! The national-scale synthetic dataset for benchmarks, across both maps:
+//! every reporting unit of the map in force on each day of a period.
 //!
-//! Plausible rather than pinned: populations per commune, opening balances
-//! on the first day, and daily flows with a weekly rhythm and noise. Rows
-//! are generated lazily while they are written, so memory stays flat
-//! whatever the number of days.
+//! Plausible rather than pinned: populations per 2023 commune (a 2025
+//! commune's are its predecessors' by share), opening balances on the
+//! first day, and daily flows from [`super::recent`] (one generator for
+//! the demo's later years and this dataset). Rows are generated lazily
+//! while they are written, so memory stays flat whatever the number of
+//! days.
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
-use entity::unit::UnitLevel;
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use entity::unit::{AdminMap, UnitLevel};
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait};
 
 use super::bulk;
+use super::recent::{Population, Recent};
 use super::rng::Rng;
 use super::units::{self, MapUnit};
-use crate::model::values::Flows;
 use crate::store::sql;
 
 /// What `tiendo generate` wrote.
@@ -33,8 +37,6 @@ struct Commune {
     accounts_eligible: i64,
     cards_opening: i64,
     accounts_opening: i64,
-    cards_rate: f64,
-    accounts_rate: f64,
 }
 
 fn plan(units: &[MapUnit], seed: u64) -> Vec<Commune> {
@@ -56,19 +58,20 @@ fn plan(units: &[MapUnit], seed: u64) -> Vec<Commune> {
                 accounts_eligible,
                 cards_opening: (eligible as f64 * r.range(0.55, 0.80)) as i64,
                 accounts_opening: (accounts_eligible as f64 * r.range(0.05, 0.30)) as i64,
-                cards_rate: eligible as f64 * r.range(0.0003, 0.0012),
-                accounts_rate: accounts_eligible as f64 * r.range(0.0008, 0.0030),
             }
         })
         .collect()
 }
 
-/// Fills an empty database with the national dataset: `days` days of
-/// reports from every commune, ending on `until`. One transaction: an
-/// interrupted run leaves the database as it was.
+/// Fills an empty database with the national dataset across both maps:
+/// daily reports from `from` to `until` (inclusive) by every reporting
+/// unit of the map in force on the day (the 2023 map until 2025-06-30, the
+/// 2025 map after; see [`super::recent`]), with populations and opening
+/// balances of the 2023 communes. One transaction: an interrupted run
+/// leaves the database as it was.
 pub async fn generate(
     db: &DatabaseConnection,
-    days: u32,
+    from: NaiveDate,
     until: NaiveDate,
     seed: u64,
     progress: bool,
@@ -79,12 +82,35 @@ pub async fn generate(
         ));
     }
     let map = units::map_2023().map_err(DbErr::Custom)?;
+    let map_2025 = units::map_2025().map_err(DbErr::Custom)?;
+    let lineage = units::lineage_2025(&map, &map_2025).map_err(DbErr::Custom)?;
     let communes = plan(&map, seed);
-    let first = until - Duration::days(i64::from(days.max(1)) - 1);
-    let reports = communes.len() as u64 * u64::from(days);
+    let populations: HashMap<i64, Population> = communes
+        .iter()
+        .map(|c| {
+            let p = Population {
+                eligible: c.eligible as f64,
+                accounts_eligible: c.accounts_eligible as f64,
+            };
+            (c.id, p)
+        })
+        .collect();
+    let daily = Recent::plan(
+        &map,
+        &map_2025,
+        &lineage,
+        &populations,
+        from,
+        until,
+        1,
+        seed,
+        1,
+    );
+    let reports = daily.report_count();
     let stock_values = communes.len() as u64 * 5;
+    let unit_rows = (map.len() + map_2025.len() + lineage.len()) as u64;
     let bar = if progress {
-        let bar = ProgressBar::new(map.len() as u64 + stock_values + reports);
+        let bar = ProgressBar::new(unit_rows + stock_values + reports);
         bar.set_style(
             ProgressStyle::with_template(
                 "generating {bar:40} {pos}/{len} rows ({per_sec}, {eta} left)",
@@ -97,8 +123,13 @@ pub async fn generate(
     };
     let txn = db.begin().await?;
     units::insert(&txn, &map, &bar).await?;
+    units::insert(&txn, &map_2025, &bar).await?;
+    units::insert_lineage(&txn, &lineage, &bar).await?;
     let q = sql::quote;
-    let first_text = q(&first.format("%Y-%m-%d").to_string());
+    // Opening balances on the first day, or on the 2023 map's last day
+    // when the reports start after it.
+    let last_2023 = AdminMap::reform_day() - Duration::days(1);
+    let first_text = q(&from.min(last_2023).format("%Y-%m-%d").to_string());
     let populations = q(units::MAP_2023_VALID_FROM);
     bulk::insert(
         &txn,
@@ -121,34 +152,7 @@ pub async fn generate(
         &bar,
     )
     .await?;
-    let rows = communes.iter().flat_map(|c| {
-        let mut r = Rng::stream(seed ^ 0xDA1, c.id as u64);
-        (0..days).map(move |n| {
-            let d = first + Duration::days(i64::from(n));
-            let rhythm = match d.weekday() {
-                Weekday::Sun => 0.35,
-                Weekday::Sat => 0.7,
-                _ => 1.0,
-            };
-            let cards = (c.cards_rate * rhythm * r.range(0.5, 1.5)).round() as i64;
-            let accounts = (c.accounts_rate * rhythm * r.range(0.5, 1.5)).round() as i64;
-            let applications = (cards as f64 * r.range(0.95, 1.3)).round() as i64 + r.int(0, 2);
-            let visits = (cards as f64 * r.range(0.01, 0.05)).round() as i64;
-            bulk::report_row(
-                c.id,
-                d,
-                None,
-                None,
-                Flows {
-                    applications_collected: applications,
-                    cards_issued: cards,
-                    accounts_activated: accounts,
-                    home_visits: visits,
-                },
-            )
-        })
-    });
-    bulk::insert(&txn, "reports", bulk::REPORT_COLUMNS, rows, &bar).await?;
+    bulk::insert(&txn, "reports", bulk::REPORT_COLUMNS, daily.reports(), &bar).await?;
     crate::store::changes::mark_rebuild(&txn).await?;
     txn.commit().await?;
     bar.finish_and_clear();

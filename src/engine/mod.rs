@@ -27,6 +27,7 @@ pub mod query;
 pub mod ranks;
 pub mod snapshot;
 pub mod targets;
+pub mod territory;
 
 pub use handle::Engine;
 pub use period::{Granularity, Period};

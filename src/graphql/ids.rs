@@ -1,7 +1,7 @@
 //! Global object IDs (`Node.id`) and pagination cursors.
 //!
-//! Both are opaque to clients: URL-safe base64 of `Type:id` and
-//! `cursor:id`. Clients must not parse them; we may change what is inside.
+//! Both are opaque to clients: URL-safe base64 of `Type:id` (for a unit
+//! `Unit:MAP:id`) and `cursor:id`. Clients must not parse them; we may change what is inside.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -43,13 +43,29 @@ pub fn encode(kind: NodeType, id: i64) -> async_graphql::ID {
     async_graphql::ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.as_str())))
 }
 
-/// Decodes a global ID; `argument` names the argument for the error.
+/// The global ID of a unit, which carries its map (`Unit:VN2025:20049`):
+/// a unit is (map, level, code), and its ID says which map at a glance.
+pub fn encode_unit(map: entity::unit::AdminMap, id: i64) -> async_graphql::ID {
+    async_graphql::ID(URL_SAFE_NO_PAD.encode(format!("Unit:{}:{id}", map.name())))
+}
+
+/// Decodes a global ID; `argument` names the argument for the error. A
+/// unit's ID names its map (IDs of units are unique across maps, so the
+/// number alone finds it; IDs made before the maps, without one, are
+/// still read).
 pub fn decode(id: &str, argument: &str) -> AppResult<(NodeType, i64)> {
     let bad = || AppError::bad_input(argument, "not a valid ID");
     let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
     let (kind, number) = raw.split_once(':').ok_or_else(bad)?;
     let kind = NodeType::parse(kind).ok_or_else(bad)?;
+    let number = match (kind, number.split_once(':')) {
+        (NodeType::Unit, Some((map, number))) => {
+            entity::unit::AdminMap::parse(map).ok_or_else(bad)?;
+            number
+        }
+        _ => number,
+    };
     let number = number.parse::<i64>().map_err(|_| bad())?;
     Ok((kind, number))
 }
@@ -95,5 +111,15 @@ mod tests {
         assert!(decode_as(&id, NodeType::Team, "id").is_err());
         assert_eq!(decode_cursor(&encode_cursor(7)).ok(), Some(7));
         assert!(decode_cursor("xyz").is_err());
+    }
+
+    #[test]
+    fn a_unit_id_carries_its_map() {
+        let id = encode_unit(entity::unit::AdminMap::Vn2025, 20_049);
+        let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).unwrap_or_default();
+        assert_eq!(String::from_utf8_lossy(&raw), "Unit:VN2025:20049");
+        assert_eq!(decode(&id, "id").ok(), Some((NodeType::Unit, 20_049)));
+        assert!(decode(&URL_SAFE_NO_PAD.encode("Unit:VN1999:1"), "id").is_err());
+        assert!(decode(&URL_SAFE_NO_PAD.encode("Team:VN2025:1"), "id").is_err());
     }
 }

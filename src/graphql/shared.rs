@@ -3,21 +3,67 @@
 //! campaigns, teams and reports run before they answer or write.
 
 use async_graphql::{Context, Result};
-use entity::unit::Model;
+use entity::unit::{AdminMap as StoredMap, Model};
 use futures_util::FutureExt;
 
 use super::ContextExt;
-use super::unit::{Unit, UnitLevel, loader};
+use super::unit::{AdminMap, Unit, UnitLevel, loader};
 use crate::access::Scope;
 use crate::error::AppError;
 
-/// A unit named by level and code, e.g. `{ level: COMMUNE, code: "18586" }`.
+/// A unit named by level and code, e.g. `{ level: COMMUNE, code: "18586" }`,
+/// optionally with its map.
 #[derive(async_graphql::InputObject, Clone, Debug)]
 pub struct UnitRefInput {
     /// The unit's level.
     pub level: UnitLevel,
     /// The unit's code at that level (statistics office code).
     pub code: String,
+    /// The map the code is of. Omitted: for a report or a stock value, the
+    /// map in force on its day (VN2023 until 2025-06-30, VN2025 from
+    /// 2025-07-01); elsewhere, the map in force today.
+    pub map: Option<AdminMap>,
+}
+
+impl UnitRefInput {
+    /// The map this reference means: the one it names, else the one in
+    /// force on `day`.
+    pub fn map_on(&self, day: chrono::NaiveDate) -> StoredMap {
+        self.map
+            .map_or_else(|| StoredMap::in_force_on(day), Into::into)
+    }
+
+    /// The map this reference means outside reports: the one it names,
+    /// else the one in force today.
+    pub fn map_today(&self) -> StoredMap {
+        map_or_today(self.map)
+    }
+}
+
+/// The map asked for, else the map in force today (in Vietnam): the
+/// default of every root field that finds, lists or ranks units.
+pub fn map_or_today(map: Option<AdminMap>) -> StoredMap {
+    map.map_or_else(
+        || StoredMap::in_force_on(crate::model::day::date(crate::model::day::today())),
+        Into::into,
+    )
+}
+
+/// The map of a field beneath a unit or `within` one: the map asked for,
+/// which must be that unit's own (`BAD_USER_INPUT` on `map` otherwise),
+/// else that unit's.
+pub fn map_of_within(asked: Option<AdminMap>, within: StoredMap) -> Result<StoredMap, AppError> {
+    match asked.map(StoredMap::from) {
+        Some(asked) if asked != within => Err(AppError::bad_input(
+            "map",
+            format!(
+                "`within` is a unit of the {} map, not of {}",
+                within.name(),
+                asked.name()
+            ),
+        )),
+        _ => Ok(within),
+    }
 }
 
 /// The unit with this id through the request's loader; a missing row is an

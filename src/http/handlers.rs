@@ -96,8 +96,25 @@ pub(super) async fn authenticate(
             false
         }
     };
-    let version = state.engine.version();
-    match state.access.caller(&state.db, authorization, version).await {
+    // A key's scope reaches into the other map by the lineage the engine
+    // holds: during warm-up a keyed request waits a moment for it (a
+    // scope resolved without it is narrower, and is not kept).
+    let tree = match state.engine.current() {
+        Some(tree) => Some(tree),
+        None if authorization.is_some() => {
+            state
+                .engine
+                .snapshot(std::time::Duration::from_secs(1))
+                .await
+        }
+        None => None,
+    };
+    let version = tree.as_ref().map(|t| t.version());
+    match state
+        .access
+        .caller(&state.db, authorization, version, tree.as_deref())
+        .await
+    {
         Ok(caller) => Ok((caller, fenced)),
         Err(err) => {
             let status = match err {

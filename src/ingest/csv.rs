@@ -9,6 +9,11 @@
 //! accounts_eligible,cards_issued_opening,accounts_activated_opening
 //! ```
 //!
+//! A last column, `map` (`VN2023` or `VN2025`), is optional: a file whose
+//! header ends with it names each line's map (an empty cell, like a file
+//! without the column, means the map in force on the line's day). Export
+//! always writes it.
+//!
 //! A `report` line fills the four flow columns (and optionally a campaign
 //! and a team id) and leaves the stock columns empty; a `stock` line fills
 //! the stock columns it sets (from `day` on) and leaves the rest empty.
@@ -18,7 +23,7 @@
 use std::io::{Read, Write};
 
 use chrono::NaiveDate;
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 use futures_util::TryStreamExt;
 use sea_orm::sqlx;
 use sea_orm::{DatabaseConnection, DbBackend, DbErr};
@@ -46,6 +51,9 @@ pub const COLUMNS: [&str; 15] = [
     "cards_issued_opening",
     "accounts_activated_opening",
 ];
+
+/// The optional last column: the map of the line's unit.
+pub const MAP_COLUMN: &str = "map";
 
 /// A checked file, ready to write.
 #[derive(Debug, Default)]
@@ -84,6 +92,11 @@ fn level_name(level: UnitLevel) -> &'static str {
     }
 }
 
+/// The name a file writes for a stored map (`vn2023` → `VN2023`).
+fn map_name(stored: &str) -> &'static str {
+    AdminMap::parse(stored).map_or("", AdminMap::name)
+}
+
 /// Stops collecting errors after this many (the count goes on).
 const MAX_ERRORS: usize = 1_000;
 
@@ -102,6 +115,7 @@ pub fn check(
     let mut checked = Checked::default();
     let mut record = ::csv::ByteRecord::new();
     let mut header_seen = false;
+    let mut with_map = false;
     loop {
         let line = reader.position().line() as usize;
         match reader.read_byte_record(&mut record) {
@@ -122,12 +136,19 @@ pub fn check(
             header_seen = true;
             let header: Vec<&[u8]> = record.iter().collect();
             let expected: Vec<&[u8]> = COLUMNS.iter().map(|c| c.as_bytes()).collect();
-            if header != expected {
+            with_map =
+                header.len() == COLUMNS.len() + 1 && header.last() == Some(&MAP_COLUMN.as_bytes());
+            if header[..header.len().min(COLUMNS.len())] != expected[..]
+                || !(header.len() == COLUMNS.len() || with_map)
+            {
                 errors.push(bad(
                     line,
                     "",
                     codes::MALFORMED_VALUE,
-                    format!("the header must be: {}", COLUMNS.join(",")),
+                    format!(
+                        "the header must be: {} (optionally followed by ,{MAP_COLUMN})",
+                        COLUMNS.join(",")
+                    ),
                 ));
                 break;
             }
@@ -137,16 +158,17 @@ pub fn check(
         if checked.lines % 65_536 == 0 {
             progress(record.position().map_or(0, |p| p.byte()));
         }
-        if record.len() != COLUMNS.len() {
+        let width = COLUMNS.len() + usize::from(with_map);
+        if record.len() != width {
             errors.push(bad(
                 line,
                 "",
                 codes::MALFORMED_VALUE,
-                format!("{} columns, expected {}", record.len(), COLUMNS.len()),
+                format!("{} columns, expected {width}", record.len()),
             ));
             continue;
         }
-        let mut fields: [&str; 15] = [""; 15];
+        let mut fields: [&str; 16] = [""; 16];
         let mut utf8 = true;
         for (i, raw) in record.iter().enumerate() {
             match std::str::from_utf8(raw) {
@@ -154,7 +176,7 @@ pub fn check(
                 Err(_) => {
                     errors.push(bad(
                         line,
-                        COLUMNS[i],
+                        COLUMNS.get(i).copied().unwrap_or(MAP_COLUMN),
                         codes::MALFORMED_VALUE,
                         "not valid UTF-8",
                     ));
@@ -177,6 +199,21 @@ pub fn check(
                 format!("{:?} is not a level (COMMUNE, DISTRICT, …)", fields[1]),
             ));
         }
+        let map = match fields[15] {
+            "" => None,
+            text => {
+                let map = AdminMap::parse(text);
+                if map.is_none() {
+                    errors.push(bad(
+                        line,
+                        MAP_COLUMN,
+                        codes::MALFORMED_VALUE,
+                        format!("{text:?} is not a map (VN2023, VN2025)"),
+                    ));
+                }
+                map
+            }
+        };
         let day = crate::model::day::parse_date(fields[3]);
         if day.is_none() {
             errors.push(bad(
@@ -220,6 +257,7 @@ pub fn check(
                     continue;
                 }
                 let row = ReportRow {
+                    map,
                     level: unit_level,
                     code: fields[2].to_owned(),
                     day,
@@ -275,6 +313,7 @@ pub fn check(
                     continue;
                 }
                 let row = StockRow {
+                    map,
                     level: unit_level,
                     code: fields[2].to_owned(),
                     from: day,
@@ -356,7 +395,7 @@ impl Errors {
 
 /// Column `i` as a whole number; `None` when empty or not a number (then
 /// an error is noted).
-fn number(fields: &[&str; 15], i: usize, line: usize, errors: &mut Errors) -> Option<i64> {
+fn number(fields: &[&str; 16], i: usize, line: usize, errors: &mut Errors) -> Option<i64> {
     if fields[i].is_empty() {
         return None;
     }
@@ -379,12 +418,15 @@ fn number(fields: &[&str; 15], i: usize, line: usize, errors: &mut Errors) -> Op
 pub async fn export(db: &DatabaseConnection, output: impl Write) -> Result<u64, DbErr> {
     let mut writer = ::csv::Writer::from_writer(output);
     let io = |err: ::csv::Error| DbErr::Custom(format!("writing the CSV: {err}"));
-    writer.write_record(COLUMNS).map_err(io)?;
+    let mut header = COLUMNS.to_vec();
+    header.push(MAP_COLUMN);
+    writer.write_record(&header).map_err(io)?;
     let mut lines = 0u64;
 
-    type StockLine = (String, String, NaiveDate, String, i64);
-    const STOCKS: &str = "SELECT u.level, u.code, s.valid_from, s.metric, s.value FROM stock_values s \
-                          JOIN units u ON u.id = s.unit_id ORDER BY s.unit_id, s.valid_from, s.metric";
+    type StockLine = (i64, String, String, String, NaiveDate, String, i64);
+    const STOCKS: &str = "SELECT u.id, u.map, u.level, u.code, s.valid_from, s.metric, s.value \
+                          FROM stock_values s JOIN units u ON u.id = s.unit_id \
+                          ORDER BY s.unit_id, s.valid_from, s.metric";
     let stocks: Vec<StockLine> = match db.get_database_backend() {
         DbBackend::Sqlite => {
             sqlx::query_as(STOCKS)
@@ -401,29 +443,36 @@ pub async fn export(db: &DatabaseConnection, output: impl Write) -> Result<u64, 
     .map_err(|e| DbErr::Custom(format!("reading stock values: {e}")))?;
     let mut i = 0;
     while i < stocks.len() {
-        let (lvl, code, from) = (&stocks[i].0, &stocks[i].1, stocks[i].2);
+        let (unit, map, lvl, code, from) = (
+            stocks[i].0,
+            &stocks[i].1,
+            &stocks[i].2,
+            &stocks[i].3,
+            stocks[i].4,
+        );
         let mut values: [String; 5] = Default::default();
-        while i < stocks.len() && &stocks[i].0 == lvl && &stocks[i].1 == code && stocks[i].2 == from
-        {
-            let k = match stocks[i].3.as_str() {
+        while i < stocks.len() && stocks[i].0 == unit && stocks[i].4 == from {
+            let k = match stocks[i].5.as_str() {
                 "eligible_population" => 0,
                 "present_population" => 1,
                 "accounts_eligible" => 2,
                 "cards_issued_opening" => 3,
                 _ => 4,
             };
-            values[k] = stocks[i].4.to_string();
+            values[k] = stocks[i].6.to_string();
             i += 1;
         }
         let level = level(lvl).map_or("", level_name);
         let day = from.to_string();
         let mut record: Vec<&str> = vec!["stock", level, code, &day, "", "", "", "", "", ""];
         record.extend(values.iter().map(String::as_str));
+        record.push(map_name(map));
         writer.write_record(&record).map_err(io)?;
         lines += 1;
     }
 
     type ReportLine = (
+        String,
         String,
         String,
         NaiveDate,
@@ -434,11 +483,11 @@ pub async fn export(db: &DatabaseConnection, output: impl Write) -> Result<u64, 
         i64,
         i64,
     );
-    const REPORTS: &str = "SELECT u.level, u.code, r.day, r.campaign_id, r.team_id, r.applications_collected, \
+    const REPORTS: &str = "SELECT u.map, u.level, u.code, r.day, r.campaign_id, r.team_id, r.applications_collected, \
                            r.cards_issued, r.accounts_activated, r.home_visits FROM reports r \
                            JOIN units u ON u.id = r.unit_id ORDER BY r.id";
     let mut write_report = |row: ReportLine| -> Result<(), DbErr> {
-        let (lvl, code, day, campaign, team, a, c, ac, h) = row;
+        let (map, lvl, code, day, campaign, team, a, c, ac, h) = row;
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         let record = [
             "report".to_owned(),
@@ -456,6 +505,7 @@ pub async fn export(db: &DatabaseConnection, output: impl Write) -> Result<u64, 
             String::new(),
             String::new(),
             String::new(),
+            map_name(&map).to_owned(),
         ];
         writer.write_record(&record).map_err(io)?;
         lines += 1;

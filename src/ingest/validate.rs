@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use entity::unit::UnitLevel;
+use entity::unit::{AdminMap, UnitLevel};
 use entity::{campaign, team, team_unit};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
@@ -90,21 +90,37 @@ impl Directory {
     }
 
     /// Resolves a reporting unit in force on `on`, or says what is wrong
-    /// with it.
+    /// with it. `map` is the map the row names; without one, the map in
+    /// force on `on`.
     fn reporting_unit(
         &self,
         row: usize,
+        map: Option<AdminMap>,
         level: UnitLevel,
         code: &str,
         on: NaiveDate,
         errors: &mut Vec<RowError>,
     ) -> Option<u32> {
-        let Some(u) = self.tree.find(crate::store::units::SERVED_MAP, level, code) else {
+        let in_force = AdminMap::in_force_on(on);
+        let found = match map {
+            Some(map) => self.tree.find(map, level, code),
+            // A code of the other map only: it is that map's unit, which
+            // is not in force on the day (checked below).
+            None => self.tree.find(in_force, level, code).or_else(|| {
+                AdminMap::ALL
+                    .iter()
+                    .find_map(|&other| self.tree.find(other, level, code))
+            }),
+        };
+        let Some(u) = found else {
             errors.push(RowError {
                 row,
                 field: "unit".into(),
                 code: codes::UNKNOWN_UNIT,
-                message: format!("no {level:?} unit has code {code:?}"),
+                message: format!(
+                    "no {level:?} unit has code {code:?} in the {} map",
+                    map.unwrap_or(in_force).name()
+                ),
             });
             return None;
         };
@@ -131,8 +147,9 @@ impl Directory {
                 field: "unit".into(),
                 code: codes::UNIT_NOT_IN_FORCE,
                 message: format!(
-                    "{level:?} {code} is in force from {}{until}, not on {on} (the 2023 map \
-                     until 2025-06-30, the 2025 map from 2025-07-01)",
+                    "{level:?} {code} of the {} map is in force from {}{until}, not on {on} \
+                     (the 2023 map until 2025-06-30, the 2025 map from 2025-07-01)",
+                    self.tree.unit(u).map.name(),
                     date(from)
                 ),
             });
@@ -224,7 +241,7 @@ impl Directory {
         errors: &mut Vec<RowError>,
     ) -> Option<ValidReport> {
         let before = errors.len();
-        let unit = self.reporting_unit(row, r.level, &r.code, r.day, errors);
+        let unit = self.reporting_unit(row, r.map, r.level, &r.code, r.day, errors);
         self.check_day(row, "day", r.day, errors);
         for (field, value) in r.values.named() {
             self.check_value(row, field, value, errors);
@@ -307,7 +324,7 @@ impl Directory {
         for (i, r) in rows.iter().enumerate() {
             let row = position(i);
             let before = errors.len();
-            let unit = self.reporting_unit(row, r.level, &r.code, r.from, &mut errors);
+            let unit = self.reporting_unit(row, r.map, r.level, &r.code, r.from, &mut errors);
             self.check_day(row, "from", r.from, &mut errors);
             for (field, value) in r.values.named() {
                 if let Some(v) = value {

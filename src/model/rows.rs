@@ -64,6 +64,8 @@ pub struct RowError {
 /// A submitted report, as the caller named things.
 #[derive(Debug, Clone)]
 pub struct ReportRow {
+    /// The map of the unit's code; `None`: the map in force on `day`.
+    pub map: Option<AdminMap>,
     pub level: UnitLevel,
     pub code: String,
     pub day: NaiveDate,
@@ -88,6 +90,8 @@ pub struct ValidReport {
 /// Submitted stock values of one unit from one day on.
 #[derive(Debug, Clone)]
 pub struct StockRow {
+    /// The map of the unit's code; `None`: the map in force on `from`.
+    pub map: Option<AdminMap>,
     pub level: UnitLevel,
     pub code: String,
     pub from: NaiveDate,

@@ -1,9 +1,7 @@
 //! Reads of the unit tree.
 //!
-//! The tables hold both maps (see `entity::unit::AdminMap`); the engine and
-//! the API serve one of them, [`SERVED_MAP`], until the numbers of the
-//! 2025 map are computed from the lineage: every read of a tree, a level
-//! or a code here is of that map.
+//! The tables hold both maps (see `entity::unit::AdminMap`); every read of
+//! a tree, a level or a code names the map it reads.
 
 use entity::unit::{self, AdminMap, UnitLevel};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
@@ -14,11 +12,6 @@ use sea_orm::{
 
 use super::Page;
 use super::page::escape_like;
-
-/// The map the engine and the API serve for now: the 2023 map, whose
-/// numbers are reported. The 2025 map and the lineage are stored beside it
-/// (the demo loads both) for the two-map engine to read.
-pub const SERVED_MAP: AdminMap = AdminMap::Vn2023;
 
 /// Units by id, in no particular order.
 pub async fn by_ids(db: &DatabaseConnection, ids: &[i64]) -> Result<Vec<unit::Model>, DbErr> {
@@ -56,10 +49,10 @@ pub async fn by_level_code(
         .await
 }
 
-/// The root of the tree (the ministry).
-pub async fn root(db: &DatabaseConnection) -> Result<Option<unit::Model>, DbErr> {
+/// The root of one map's tree (the ministry).
+pub async fn root(db: &DatabaseConnection, map: AdminMap) -> Result<Option<unit::Model>, DbErr> {
     unit::Entity::find()
-        .filter(unit::Column::Map.eq(SERVED_MAP))
+        .filter(unit::Column::Map.eq(map))
         .filter(unit::Column::ParentId.is_null())
         .order_by_asc(unit::Column::Id)
         .one(db)
@@ -86,6 +79,8 @@ pub async fn children_of(
 /// Which units a listing or search wants.
 #[derive(Debug, Clone, Default)]
 pub struct UnitFilter {
+    /// Only units of this map; `None`: both.
+    pub map: Option<AdminMap>,
     /// Folded search text (see [`crate::text::fold`]); matched anywhere in
     /// the folded name, or exactly against the code when it is all digits.
     pub search: Option<String>,
@@ -101,8 +96,8 @@ pub struct UnitFilter {
 /// of the public levels anywhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Visibility {
-    /// A subtree's path prefix and the levels visible in it.
-    pub subtree: Option<(String, Vec<UnitLevel>)>,
+    /// Subtrees' path prefixes and the levels visible in each.
+    pub subtrees: Vec<(String, Vec<UnitLevel>)>,
     /// The levels visible everywhere.
     pub public_levels: Option<Vec<UnitLevel>>,
 }
@@ -111,7 +106,7 @@ impl Visibility {
     /// The condition on the `units` table.
     pub fn condition(&self) -> Condition {
         let mut any = Condition::any();
-        if let Some((path, levels)) = &self.subtree {
+        for (path, levels) in &self.subtrees {
             any = any.add(
                 Condition::all()
                     .add(super::page::in_subtree_of(path))
@@ -127,7 +122,10 @@ impl Visibility {
 
 impl UnitFilter {
     fn condition(&self) -> Condition {
-        let mut cond = Condition::all().add(unit::Column::Map.eq(SERVED_MAP));
+        let mut cond = Condition::all();
+        if let Some(map) = self.map {
+            cond = cond.add(unit::Column::Map.eq(map));
+        }
         if self.search.as_deref() == Some("") {
             // Text made only of punctuation folds to nothing: it matches
             // nothing (rather than everything).

@@ -105,9 +105,10 @@ impl TestApp {
             .prefix("tiendo-test-")
             .tempdir()
             .expect("create a temporary folder");
-        let db = if parts == DemoParts::Full {
-            // The full demo (2.4 million rows) is built once per test process
-            // into a template, and each test gets its own copy of it.
+        let db = if parts == DemoParts::Sampled {
+            // The full demo (sampled after the scenario: 2.7 million rows) is
+            // built once per test process into a template, and each test
+            // gets its own copy of it.
             let url = match backend {
                 Backend::Sqlite => {
                     let (template, engine) = full_sqlite_template().await;
@@ -275,7 +276,8 @@ impl TestApp {
         (status, body)
     }
 
-    /// A new key of `role`, scoped to the unit `(level, code)` if given.
+    /// A new key of `role`, scoped to the unit `(level, code)` of the 2023
+    /// map if given.
     pub async fn key(&self, role: tiendo::access::Role, unit: Option<(&str, &str)>) -> String {
         self.key_with(role, unit, false).await
     }
@@ -287,6 +289,19 @@ impl TestApp {
         unit: Option<(&str, &str)>,
         allow_list_only: bool,
     ) -> String {
+        self.key_of_map(role, entity::unit::AdminMap::Vn2023, unit, allow_list_only)
+            .await
+    }
+
+    /// A new key of `role`, scoped to the unit `(level, code)` of `map` if
+    /// given, optionally in allow-list mode.
+    pub async fn key_of_map(
+        &self,
+        role: tiendo::access::Role,
+        map: entity::unit::AdminMap,
+        unit: Option<(&str, &str)>,
+        allow_list_only: bool,
+    ) -> String {
         let db = tiendo::store::connect(&self.database_url)
             .await
             .expect("connect for a key");
@@ -294,7 +309,7 @@ impl TestApp {
             Some((level, code)) => Some(
                 tiendo::store::units::by_level_code(
                     &db,
-                    tiendo::store::units::SERVED_MAP,
+                    map,
                     entity::unit::UnitLevel::parse(level).expect("a level"),
                     code,
                 )
@@ -467,7 +482,7 @@ async fn full_sqlite_template() -> (&'static std::path::Path, Arc<Engine>) {
             tiendo::store::migrate(&db)
                 .await
                 .expect("migrate the template");
-            tiendo::demo::load(&db, DemoParts::Full, false)
+            tiendo::demo::load(&db, DemoParts::Sampled, false)
                 .await
                 .expect("load the full demo into the template");
             let engine = full_engine(&db).await;
@@ -511,7 +526,7 @@ fn backend_slot(backend: sea_orm::DbBackend) -> usize {
 /// shares, so a write would move the numbers under the other tests: a test
 /// that writes must run on a smaller demo, with an engine of its own.
 pub async fn assert_shared_engine_unwritten(parts: DemoParts, backend: Backend) {
-    if parts != DemoParts::Full {
+    if parts != DemoParts::Sampled {
         return;
     }
     let (engine, slot) = match backend {
@@ -543,7 +558,7 @@ async fn full_postgres_template() -> (String, Arc<Engine>) {
             tiendo::store::migrate(&db)
                 .await
                 .expect("migrate the template");
-            tiendo::demo::load(&db, DemoParts::Full, false)
+            tiendo::demo::load(&db, DemoParts::Sampled, false)
                 .await
                 .expect("load the full demo into the template");
             let engine = full_engine(&db).await;
@@ -597,7 +612,7 @@ async fn fresh_postgres_database_from(name: &str, template: Option<&str>) -> Str
 ///
 /// ```ignore
 /// db_test!(units, async fn unit_document(app) {
-///     let body = app.post("{ country { code } }", json!({})).await;
+///     let body = app.post("{ country(map: VN2023) { code } }", json!({})).await;
 /// });
 /// ```
 ///
@@ -608,7 +623,7 @@ async fn fresh_postgres_database_from(name: &str, template: Option<&str>) -> Str
 macro_rules! db_test {
     (@parts units) => { ::tiendo::demo::DemoParts::Units };
     (@parts catalogue) => { ::tiendo::demo::DemoParts::Catalogue };
-    (@parts full) => { ::tiendo::demo::DemoParts::Full };
+    (@parts full) => { ::tiendo::demo::DemoParts::Sampled };
     // A server whose configuration `$configure` (a `fn(&mut Config)`) changes.
     ($parts:ident, configured($configure:expr), async fn $name:ident($app:ident) $body:block) => {
         mod $name {

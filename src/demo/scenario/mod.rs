@@ -47,7 +47,7 @@ use super::units::MapUnit;
 pub use catalogue::{campaign_ids, team_ids};
 
 /// The seed of every random stream in the demo.
-const SEED: u64 = 0x7165_6E64_6F06;
+pub(crate) const SEED: u64 = 0x7165_6E64_6F06;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     // Only called with constant, valid dates below.
@@ -206,6 +206,31 @@ impl Scenario {
             s.reports.clear();
         }
         Ok(s)
+    }
+
+    /// The populations of every reporting unit that has them (the first
+    /// value of each), for the years after the scenario.
+    pub fn unit_populations(&self) -> HashMap<i64, super::recent::Population> {
+        let mut out: HashMap<i64, super::recent::Population> = HashMap::new();
+        let mut first: HashMap<(i64, &str), NaiveDate> = HashMap::new();
+        for st in &self.stocks {
+            let slot = match st.metric {
+                "eligible_population" | "accounts_eligible" => st.metric,
+                _ => continue,
+            };
+            let earliest = first.entry((st.unit_id, slot)).or_insert(st.valid_from);
+            if st.valid_from > *earliest {
+                continue;
+            }
+            *earliest = st.valid_from;
+            let p = out.entry(st.unit_id).or_default();
+            if slot == "eligible_population" {
+                p.eligible = st.value as f64;
+            } else {
+                p.accounts_eligible = st.value as f64;
+            }
+        }
+        out
     }
 
     /// Rows to write (for the progress bar).

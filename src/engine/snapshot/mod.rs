@@ -319,21 +319,31 @@ impl Snapshot {
             .unwrap_or(&[])
     }
 
-    /// The successors of an old leaf (new leaves) and the share of it that
-    /// went to each.
+    /// The successors of an old unit and the share of it that went to
+    /// each: new leaves for a leaf, the new unit it went into whole (share
+    /// 1) for a unit above the leaves (an old province into a new one).
     pub fn successors(&self, idx: u32) -> Vec<(u32, f64)> {
-        self.crossings
-            .successors
-            .get(&idx)
-            .map(|split| {
-                split
-                    .units
-                    .iter()
-                    .copied()
-                    .zip(split.shares.iter().copied())
-                    .collect()
-            })
-            .unwrap_or_default()
+        match self.crossings.successors.get(&idx) {
+            Some(split) => split
+                .units
+                .iter()
+                .copied()
+                .zip(split.shares.iter().copied())
+                .collect(),
+            None => self
+                .crossings
+                .whole_successors
+                .get(&idx)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The new unit holding an old leaf's numbers as unallocated: a leaf
+    /// merged away before the lineage was written, whose land is known to
+    /// lie in that unit (its old province's successor) and no finer.
+    pub fn unallocated_into(&self, idx: u32) -> Option<u32> {
+        self.crossings.unallocated_into.get(&idx).copied()
     }
 
     /// The first day each unit reached 100% on an indicator, by index.

@@ -148,13 +148,23 @@ impl CampaignMutation {
         let db = ctx.db();
         let scope = store::units::by_level_code(
             db,
-            store::units::SERVED_MAP,
+            input.scope.map_today(),
             input.scope.level.into(),
             &input.scope.code,
         )
         .await
         .map_err(AppError::from)?
-        .ok_or_else(|| AppError::bad_input("input.scope", "no such unit"))?;
+        .ok_or_else(|| {
+            AppError::bad_input(
+                "input.scope",
+                format!(
+                    "no unit {:?} {} in the {} map",
+                    input.scope.level,
+                    input.scope.code,
+                    input.scope.map_today().name()
+                ),
+            )
+        })?;
         ctx.scope().check_owned(&scope)?;
         let parent_id = match &input.parent {
             Some(id) => Some(find(ctx, id, "input.parent").await?.id),

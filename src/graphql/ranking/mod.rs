@@ -10,8 +10,8 @@ use super::connection::{Conn, by_position};
 use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
-use super::shared::load_unit;
-use super::unit::{AdminMap, Unit, UnitLevel};
+use super::shared::{load_unit, map_of_within, map_or_today};
+use super::unit::{AdminMap, Unit, UnitLevel, map_has_level};
 use crate::access::Scope;
 use crate::engine::Snapshot;
 use crate::engine::query::Measure;
@@ -212,7 +212,7 @@ impl RankingQuery {
         >,
         #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
         #[graphql(
-            desc = "The map whose units are ranked (34 provinces in VN2025, 63 in VN2023), over any period: before the reform a VN2025 unit's numbers are its predecessors'. Omitted: the map of `within`, else VN2023 for now (the contract's default, the map in force today, applies once the 2025 map's own reports are served)."
+            desc = "The map whose units are ranked (34 provinces in VN2025, 63 in VN2023), over any period: before the reform a VN2025 unit's numbers are its predecessors'. Omitted: the map of `within`, else the map in force today (VN2025 since 2025-07-01)."
         )]
         map: Option<AdminMap>,
     ) -> Result<Conn<RankingEntry>> {
@@ -222,7 +222,8 @@ impl RankingQuery {
         let snapshot = ctx.loaders().snapshot.get().await?;
         let level = StoredLevel::from(level);
         let asked_within = within_unit(&snapshot, within)?;
-        let within = scoped_within(ctx.scope(), &snapshot, asked_within, level)?;
+        let map = map_for(map, asked_within.map(|w| snapshot.unit(w).map), level)?;
+        let within = scoped_within(ctx.scope(), &snapshot, asked_within, level, map)?;
         if let Some(idx) = within {
             if snapshot.unit(idx).level.rank() >= level.rank() {
                 return Err(AppError::bad_input(
@@ -232,19 +233,6 @@ impl RankingQuery {
                 .into());
             }
         }
-        let map = match (
-            map.map(StoredMap::from),
-            asked_within.map(|w| snapshot.unit(w).map),
-        ) {
-            (Some(asked), Some(of_within)) if asked != of_within => {
-                return Err(
-                    AppError::bad_input("map", "`within` is a unit of the other map").into(),
-                );
-            }
-            (Some(asked), _) => asked,
-            (None, Some(of_within)) => of_within,
-            (None, None) => crate::store::units::SERVED_MAP,
-        };
         let ranked = snapshot.placings(RankingKey {
             group: Group::Level(map, level, within),
             measure,
@@ -262,6 +250,7 @@ impl RankingQuery {
     /// Units of one level in the order they first reached 100% on an
     /// indicator (ties by code), with that day; optionally only those below
     /// one ancestor.
+    #[allow(clippy::too_many_arguments)]
     async fn first_to_complete(
         &self,
         ctx: &Context<'_>,
@@ -272,27 +261,50 @@ impl RankingQuery {
             i32,
         >,
         #[graphql(desc = "Return the entries after this cursor.")] after: Option<String>,
+        #[graphql(
+            desc = "The map whose units are listed; a VN2025 unit's days before the reform are judged on its predecessors' numbers. Omitted: the map of `within`, else the map in force today (VN2025 since 2025-07-01)."
+        )]
+        map: Option<AdminMap>,
     ) -> Result<Conn<CompletionEntry>> {
         let page = super::connection::page(ctx.limits(), first, after)?;
         let snapshot = ctx.loaders().snapshot.get().await?;
         let level_stored = StoredLevel::from(level);
-        let within = scoped_within(
-            ctx.scope(),
-            &snapshot,
-            within_unit(&snapshot, within)?,
+        let asked_within = within_unit(&snapshot, within)?;
+        let map = map_for(
+            map,
+            asked_within.map(|w| snapshot.unit(w).map),
             level_stored,
         )?;
-        let list = snapshot.first_to_complete(
-            crate::store::units::SERVED_MAP,
-            StoredLevel::from(level),
-            indicator.into(),
-            within,
-        );
+        let within = scoped_within(ctx.scope(), &snapshot, asked_within, level_stored, map)?;
+        let list =
+            snapshot.first_to_complete(map, StoredLevel::from(level), indicator.into(), within);
         Ok(by_position(&list, page, |(unit, d)| CompletionEntry {
             completed_on: Date(date(*d)),
             unit_id: snapshot.unit_id(*unit),
         }))
     }
+}
+
+/// The map of a ranking or list of units of `level`: the map asked for,
+/// which must be that of `within` when one is given, else the map of
+/// `within`, else the map in force today; `BAD_USER_INPUT` when the map has
+/// no such level (`DISTRICT` in VN2025).
+fn map_for(
+    asked: Option<AdminMap>,
+    within: Option<StoredMap>,
+    level: StoredLevel,
+) -> Result<StoredMap, AppError> {
+    let map = match within {
+        Some(within) => map_of_within(asked, within)?,
+        None => map_or_today(asked),
+    };
+    if !map_has_level(map, level) {
+        return Err(AppError::bad_input(
+            "level",
+            format!("the {} map has no {} level", map.name(), level.as_str()),
+        ));
+    }
+    Ok(map)
 }
 
 /// The ancestor a ranking of `level` runs under, as the caller's scope
@@ -303,6 +315,7 @@ pub(crate) fn scoped_within(
     snapshot: &Snapshot,
     within: Option<u32>,
     level: StoredLevel,
+    map: StoredMap,
 ) -> Result<Option<u32>, AppError> {
     let outside = || AppError::Forbidden("this ranking reaches units outside your scope".into());
     // A public level ranks nationwide (or below the ancestor asked for),
@@ -318,12 +331,17 @@ pub(crate) fn scoped_within(
     };
     let root_index = snapshot.index_of(root.id).ok_or_else(outside)?;
     match within {
-        None if level.rank() <= root.level.rank() => Err(outside()),
+        // Without `within`, the scope's root ranks its own map's units; the
+        // other map's are ranked within a unit of its territory there.
+        None if level.rank() <= root.level.rank() || snapshot.unit(root_index).map != map => {
+            Err(outside())
+        }
         None => Ok(Some(root_index)),
         Some(w) => {
             let mut at = Some(w);
             while let Some(u) = at {
-                if u == root_index {
+                let id = snapshot.unit_id(u);
+                if u == root_index || scope.also.iter().any(|r| r.id == id) {
                     return Ok(Some(w));
                 }
                 at = snapshot.parent(u);

@@ -213,6 +213,7 @@ impl ReportMutation {
             let campaign_id = decode(r.campaign, NodeType::Campaign, "campaign");
             let team_id = decode(r.team, NodeType::Team, "team");
             rows.push(ReportRow {
+                map: r.unit.map.map(Into::into),
                 level: r.unit.level.into(),
                 code: r.unit.code,
                 day: r.day.0,
@@ -324,6 +325,7 @@ impl ReportMutation {
             return Err(AppError::bad_input("input", "no value to set").into());
         }
         let row = StockRow {
+            map: input.unit.map.map(Into::into),
             level: input.unit.level.into(),
             code: input.unit.code.clone(),
             from: input.from.0,
@@ -335,7 +337,7 @@ impl ReportMutation {
         let snapshot = ctx.loaders().snapshot.get().await?;
         let unit_id = snapshot
             .find(
-                crate::store::units::SERVED_MAP,
+                input.unit.map_on(input.from.0),
                 input.unit.level.into(),
                 &input.unit.code,
             )

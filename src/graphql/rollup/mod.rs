@@ -64,8 +64,8 @@ pub enum ValueQuality {
     Apportioned,
     /// The unit is of the 2023 map, the period ends after 2025-06-30, and
     /// the unit's territory is not a union of whole 2025 units: its numbers
-    /// after the reform are not known (provinces are always known). Do not
-    /// read the numbers of such a rollup.
+    /// after the reform are not known (provinces are always known). The
+    /// numbers of such a rollup are `null`.
     Unavailable,
 }
 
@@ -78,19 +78,69 @@ pub struct Rollup {
     pub(crate) period: Period,
     pub(crate) campaign: Option<i64>,
     pub(crate) values: query::Rollup,
+    pub(crate) quality: query::Quality,
+}
+
+impl Rollup {
+    /// A number of the rollup: `null` when its quality is unavailable.
+    fn known(&self, value: i64) -> Option<i64> {
+        (self.quality != query::Quality::Unavailable).then_some(value)
+    }
+
+    /// A ratio of two numbers of the rollup: `null` when its quality is
+    /// unavailable or the denominator is 0.
+    fn known_ratio(&self, numerator: i64, denominator: i64) -> Option<f64> {
+        self.known(numerator)
+            .and_then(|n| query::Rollup::ratio(n, denominator))
+    }
+}
+
+/// Flows counted in a unit that belong to no known unit below it.
+#[derive(async_graphql::SimpleObject, Clone, Copy, Debug)]
+pub struct UnallocatedFlows {
+    /// CCCD applications collected.
+    pub applications_collected: i64,
+    /// CCCD cards issued.
+    pub cards_issued: i64,
+    /// VNeID accounts activated.
+    pub accounts_activated: i64,
+    /// Citizens served at home.
+    pub home_visits: i64,
 }
 
 /// Every number of a unit's subtree over a period. Flows (applications,
 /// cards, accounts, home visits) are summed over the period and the whole
 /// subtree; stocks (populations, cumulative totals) are the values as of the
 /// period's last day, summed over the subtree. Rates are fractions (0.939,
-/// not 93.9) and `null` when their denominator is 0.
+/// not 93.9) and `null` when their denominator is 0. Every number is
+/// `null` when `quality` is `UNAVAILABLE` (a 2023 unit after the reform
+/// whose territory is not a union of whole 2025 units).
 #[Object]
 impl Rollup {
     /// How these numbers came to be across the 1 July 2025 reform: exact,
     /// apportioned from split communes, or unavailable.
     async fn quality(&self) -> ValueQuality {
-        self.snapshot.quality(self.unit, self.period).into()
+        self.quality.into()
+    }
+
+    /// The part of this rollup's flows that belongs to no known unit below
+    /// it: reports of 2023 communes that had merged away before the 2025
+    /// merge table was written (568 of them), counted whole in the 2025
+    /// province that took their old province, never guessed into a
+    /// commune. Already included in the flows above (a province's numbers
+    /// are exact sums); `null` when there is none below this unit.
+    async fn unallocated(&self) -> Option<UnallocatedFlows> {
+        if self.quality == query::Quality::Unavailable {
+            return None;
+        }
+        self.snapshot
+            .unallocated(self.unit, self.period)
+            .map(|f| UnallocatedFlows {
+                applications_collected: f.applications_collected,
+                cards_issued: f.cards_issued,
+                accounts_activated: f.accounts_activated,
+                home_visits: f.home_visits,
+            })
     }
 
     /// First day of the period.
@@ -104,70 +154,70 @@ impl Rollup {
     }
 
     /// CCCD applications collected in the period (flow).
-    async fn applications_collected(&self) -> i64 {
-        self.values.flows.applications_collected
+    async fn applications_collected(&self) -> Option<i64> {
+        self.known(self.values.flows.applications_collected)
     }
 
     /// CCCD cards issued in the period (flow).
-    async fn cards_issued(&self) -> i64 {
-        self.values.flows.cards_issued
+    async fn cards_issued(&self) -> Option<i64> {
+        self.known(self.values.flows.cards_issued)
     }
 
     /// VNeID accounts (levels 1 and 2) activated in the period (flow).
-    async fn accounts_activated(&self) -> i64 {
-        self.values.flows.accounts_activated
+    async fn accounts_activated(&self) -> Option<i64> {
+        self.known(self.values.flows.accounts_activated)
     }
 
     /// Citizens served at home in the period (flow).
-    async fn home_visits(&self) -> i64 {
-        self.values.flows.home_visits
+    async fn home_visits(&self) -> Option<i64> {
+        self.known(self.values.flows.home_visits)
     }
 
     /// Cumulative cards issued as of the last day (stock: latest opening
     /// balance plus the cards issued since).
-    async fn cards_issued_total(&self) -> i64 {
-        self.values.cards_total
+    async fn cards_issued_total(&self) -> Option<i64> {
+        self.known(self.values.cards_total)
     }
 
     /// Cumulative accounts activated as of the last day (stock).
-    async fn accounts_activated_total(&self) -> i64 {
-        self.values.accounts_total
+    async fn accounts_activated_total(&self) -> Option<i64> {
+        self.known(self.values.accounts_total)
     }
 
     /// Citizens aged 14 and over, as of the last day (stock).
-    async fn eligible_population(&self) -> i64 {
-        self.values.eligible
+    async fn eligible_population(&self) -> Option<i64> {
+        self.known(self.values.eligible)
     }
 
     /// Citizens aged 14 and over present on the territory, as of the last day.
-    async fn present_population(&self) -> i64 {
-        self.values.present
+    async fn present_population(&self) -> Option<i64> {
+        self.known(self.values.present)
     }
 
     /// Citizens eligible for a VNeID account, as of the last day.
-    async fn accounts_eligible(&self) -> i64 {
-        self.values.accounts_eligible
+    async fn accounts_eligible(&self) -> Option<i64> {
+        self.known(self.values.accounts_eligible)
     }
 
     /// cardsIssuedTotal / eligiblePopulation.
     async fn cccd_coverage(&self) -> Option<f64> {
-        query::Rollup::ratio(self.values.cards_total, self.values.eligible)
+        self.known_ratio(self.values.cards_total, self.values.eligible)
     }
 
     /// cardsIssuedTotal / presentPopulation.
     async fn present_coverage(&self) -> Option<f64> {
-        query::Rollup::ratio(self.values.cards_total, self.values.present)
+        self.known_ratio(self.values.cards_total, self.values.present)
     }
 
     /// accountsActivatedTotal / accountsEligible.
     async fn activation_rate(&self) -> Option<f64> {
-        query::Rollup::ratio(self.values.accounts_total, self.values.accounts_eligible)
+        self.known_ratio(self.values.accounts_total, self.values.accounts_eligible)
     }
 
     /// eligiblePopulation − cardsIssuedTotal: eligible citizens still without
     /// a card, as of the last day (0 once everyone has one).
-    async fn remaining(&self) -> i64 {
-        self.values.remaining()
+    async fn remaining(&self) -> Option<i64> {
+        self.known(self.values.remaining())
     }
 
     /// Share of the subtree's reporting units (communes) that reported at
@@ -218,6 +268,7 @@ pub async fn load(
         .iter()
         .map(|&period| Rollup {
             values: snapshot.rollup(unit, period, campaign),
+            quality: snapshot.quality(unit, period),
             snapshot: snapshot.clone(),
             unit,
             period,

@@ -1,6 +1,7 @@
 //! `createTeam` and `updateTeam`: teams and the units they serve.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use entity::unit::AdminMap;
 use entity::{team, unit};
 
 use super::{Team, TeamKind};
@@ -38,7 +39,8 @@ pub struct CreateTeamInput {
     pub hours: Option<HoursInput>,
     /// First day it works.
     pub active_from: Option<Date>,
-    /// The units it serves, each at or below its own unit.
+    /// The units it serves, each at or below its own unit (of its own
+    /// map unless they name one).
     #[graphql(default)]
     pub serves: Vec<UnitRefInput>,
 }
@@ -97,12 +99,23 @@ fn is_within(member: &unit::Model, ancestor: &unit::Model) -> bool {
     member.path.starts_with(&ancestor.path)
 }
 
-async fn unit_of(ctx: &Context<'_>, r: &UnitRefInput, argument: &str) -> Result<unit::Model> {
-    store::units::by_level_code(ctx.db(), store::units::SERVED_MAP, r.level.into(), &r.code)
+/// The unit `r` names, in the map it names or else in `default`.
+async fn unit_of(
+    ctx: &Context<'_>,
+    r: &UnitRefInput,
+    default: AdminMap,
+    argument: &str,
+) -> Result<unit::Model> {
+    let map = r.map.map_or(default, Into::into);
+    store::units::by_level_code(ctx.db(), map, r.level.into(), &r.code)
         .await
         .map_err(AppError::from)?
         .ok_or_else(|| {
-            AppError::bad_input(argument, format!("no unit {:?} {}", r.level, r.code)).into()
+            AppError::bad_input(
+                argument,
+                format!("no unit {:?} {} in the {} map", r.level, r.code, map.name()),
+            )
+            .into()
         })
 }
 
@@ -148,7 +161,8 @@ async fn check(
     let mut ids = Vec::with_capacity(serves.len());
     for (i, r) in serves.iter().enumerate() {
         let argument = format!("input.serves.{i}");
-        let served = unit_of(ctx, r, &argument).await?;
+        // Served units are of the team's own map unless they say otherwise.
+        let served = unit_of(ctx, r, home.map, &argument).await?;
         if !is_within(&served, &home) {
             return Err(
                 AppError::bad_input(argument, "a team serves units at or below its own").into(),
@@ -182,7 +196,7 @@ impl TeamMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The team.")] input: CreateTeamInput,
     ) -> Result<TeamPayload> {
-        let home = unit_of(ctx, &input.unit, "input.unit").await?;
+        let home = unit_of(ctx, &input.unit, input.unit.map_today(), "input.unit").await?;
         let campaign_id = match &input.campaign {
             Some(id) => Some(ids::decode_as(id, NodeType::Campaign, "input.campaign")?),
             None => None,

@@ -6,7 +6,7 @@ pub mod loader;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use entity::unit::{Model, UnitLevel as StoredLevel};
+use entity::unit::{AdminMap as StoredMap, Model, UnitLevel as StoredLevel};
 use futures_util::FutureExt;
 
 use super::ContextExt;
@@ -18,12 +18,13 @@ use super::ranking::{self, Completion, Rank, RankAmong, RankOrder};
 use super::report::{Report, ReportChange};
 use super::rollup::{self, Granularity, PeriodInput, Rollup};
 use super::scalars::Date;
-use super::shared::load_unit;
+use super::shared::{load_unit, map_of_within, map_or_today};
 use super::team::Team;
 use crate::access::Scope;
 use crate::engine::Snapshot;
 use crate::engine::ranks::{Group, RankingKey};
 use crate::error::AppError;
+use crate::model::day::date;
 use crate::store::{self, units::UnitFilter};
 use crate::text::fold;
 
@@ -124,9 +125,10 @@ impl Unit {
 /// and are unique only within a level.
 #[Object]
 impl Unit {
-    /// Global ID (for `node(id:)` and `within:` arguments).
+    /// Global ID (for `node(id:)` and `within:` arguments); it carries the
+    /// unit's map.
     pub async fn id(&self) -> ID {
-        ids::encode(NodeType::Unit, self.0.id)
+        ids::encode_unit(self.0.map, self.0.id)
     }
 
     /// Statistics-office code, without zero padding (Hà Tĩnh is "42").
@@ -419,7 +421,23 @@ impl Unit {
         level: UnitLevel,
         #[graphql(desc = "The indicator that must reach 100%.")] indicator: Indicator,
         #[graphql(desc = "The day counted.")] as_of: Date,
+        #[graphql(
+            desc = "The map of the units counted: this unit's own (the default); another is `BAD_USER_INPUT`."
+        )]
+        map: Option<AdminMap>,
     ) -> Result<Completion> {
+        let map = map_of_within(map, self.0.map)?;
+        if !map_has_level(map, level.into()) {
+            return Err(AppError::bad_input(
+                "level",
+                format!(
+                    "the {} map has no {} level",
+                    map.name(),
+                    StoredLevel::from(level).as_str()
+                ),
+            )
+            .into());
+        }
         if StoredLevel::from(level).rank() <= self.0.level.rank() {
             return Err(AppError::bad_input("level", "must be a level below the unit's").into());
         }
@@ -469,14 +487,21 @@ fn rank_group(
     else {
         return Ok(snapshot.rank_group(unit, among.into()));
     };
-    if root.id == model.id {
+    if root.id == model.id || scope.also.iter().any(|r| r.id == model.id) {
         return Err(outside());
     }
     match among {
         RankAmong::Siblings => Ok(snapshot.rank_group(unit, among.into())),
         RankAmong::Level => {
-            let root_index = snapshot.index_of(root.id).ok_or_else(outside)?;
-            Ok(Group::Level(model.map, model.level, Some(root_index)))
+            // The units of the level inside the scope's root of the unit's
+            // own map: the root, or the part of its territory in the other
+            // map that holds the unit.
+            let holder = std::iter::once(root)
+                .chain(scope.also.iter())
+                .find(|r| model.path.starts_with(&r.path))
+                .ok_or_else(outside)?;
+            let holder = snapshot.index_of(holder.id).ok_or_else(outside)?;
+            Ok(Group::Level(model.map, model.level, Some(holder)))
         }
     }
 }
@@ -488,7 +513,8 @@ pub struct UnitQuery;
 #[Object]
 impl UnitQuery {
     /// One unit by level and code, e.g. `unit(level: PROVINCE, code: "42")`.
-    /// An unknown code gives `null` and a `NOT_FOUND` error.
+    /// An unknown code gives `null` and a `NOT_FOUND` error whose message
+    /// says in which map the code exists, if any.
     async fn unit(
         &self,
         ctx: &Context<'_>,
@@ -498,29 +524,35 @@ impl UnitQuery {
         )]
         code: String,
         #[graphql(
-            desc = "The map the code is of. Omitted: VN2023 for now (the contract's default,                     the map in force today, applies once the 2025 map's own reports are                     served; say `map` to be sure)."
+            desc = "The map the code is of. Omitted: the map in force today (VN2025 since 2025-07-01). A document about the 2023 map says `map: VN2023`."
         )]
         map: Option<AdminMap>,
     ) -> Result<Option<Unit>> {
         let code = normalise_code(&code)?;
-        let map = map.map_or(store::units::SERVED_MAP, Into::into);
+        let map = map_or_today(map);
+        let level = StoredLevel::from(level);
+        if !map_has_level(map, level) {
+            return Err(AppError::bad_input(
+                "level",
+                format!("the {} map has no {} level", map.name(), level.as_str()),
+            )
+            .into());
+        }
         let engine = ctx.loaders().snapshot.engine();
-        let found =
-            loader::by_level_code(ctx.db(), engine, map, StoredLevel::from(level), &code).await?;
-        match found {
+        match loader::by_level_code(ctx.db(), engine, map, level, &code).await? {
             Some(model) => Unit::visible(ctx, model).map(Some),
-            None => Err(AppError::NotFound(format!(
-                "unit {} {code} of the {} map",
-                StoredLevel::from(level).as_str(),
-                map.as_str().to_ascii_uppercase()
-            ))
-            .into()),
+            None => Err(not_found(ctx, map, level, &code).await.into()),
         }
     }
 
-    /// The root of the hierarchy: Bộ Công an.
-    async fn country(&self, ctx: &Context<'_>) -> Result<Unit> {
-        let root = store::units::root(ctx.db())
+    /// The root of the hierarchy, Bộ Công an, in one map.
+    async fn country(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The map. Omitted: the map in force today (VN2025 since 2025-07-01).")]
+        map: Option<AdminMap>,
+    ) -> Result<Unit> {
+        let root = store::units::root(ctx.db(), map_or_today(map))
             .await
             .map_err(AppError::from)?
             .ok_or_else(|| AppError::NotFound("root unit".into()))?;
@@ -530,6 +562,7 @@ impl UnitQuery {
     /// Units, optionally filtered. `search` ignores case and diacritics
     /// ("ha tinh" finds "Tỉnh Hà Tĩnh") and also matches a numeric code
     /// exactly. Ordered by level, then code.
+    #[allow(clippy::too_many_arguments)]
     async fn units(
         &self,
         ctx: &Context<'_>,
@@ -541,9 +574,14 @@ impl UnitQuery {
             i32,
         >,
         #[graphql(desc = "Return the units after this cursor.")] after: Option<String>,
+        #[graphql(
+            desc = "Only units of this map. Omitted: the map of `within`, else the map in force today (VN2025 since 2025-07-01)."
+        )]
+        map: Option<AdminMap>,
     ) -> Result<Conn<Unit>> {
         let page = connection::page(ctx.limits(), first, after)?;
         let db = ctx.db();
+        let mut of_map = map_or_today(map);
         let within_path = match within {
             Some(id) => {
                 let id = ids::decode_as(&id, NodeType::Unit, "within")?;
@@ -554,6 +592,7 @@ impl UnitQuery {
                     .await?
                     .ok_or_else(|| AppError::NotFound("unit `within`".into()))?;
                 ctx.scope().check(&unit)?;
+                of_map = map_of_within(map, unit.map)?;
                 Some(unit.path.clone())
             }
             None => None,
@@ -567,6 +606,7 @@ impl UnitQuery {
             }
         }
         let filter = UnitFilter {
+            map: Some(of_map),
             search,
             level: level.map(StoredLevel::from),
             within_path,
@@ -582,6 +622,70 @@ impl UnitQuery {
         )
         .await?)
     }
+}
+
+/// Whether `map` has units of `level` (the 2025 map has no districts).
+pub(crate) fn map_has_level(map: StoredMap, level: StoredLevel) -> bool {
+    !(map == StoredMap::Vn2025 && level == StoredLevel::District)
+}
+
+/// The `NOT_FOUND` of a code unknown in `map`, saying where the code
+/// exists instead: in the other map, and what became of it there (Quảng
+/// Nam 49 asked in VN2025: merged into Đà Nẵng 48 on 2025-07-01).
+async fn not_found(ctx: &Context<'_>, map: StoredMap, level: StoredLevel, code: &str) -> AppError {
+    let asked = format!(
+        "no unit {} {code} in the {} map",
+        level.as_str(),
+        map.name()
+    );
+    let other = match map {
+        StoredMap::Vn2023 => StoredMap::Vn2025,
+        StoredMap::Vn2025 => StoredMap::Vn2023,
+    };
+    let Ok(snapshot) = ctx.loaders().snapshot.get().await else {
+        return AppError::NotFound(asked);
+    };
+    let Some(there) = snapshot.find(other, level, code) else {
+        return AppError::NotFound(format!("{asked} (nor in the {} map)", other.name()));
+    };
+    let name = |idx: u32| {
+        snapshot
+            .directory()
+            .get(snapshot.unit_id(idx))
+            .map_or_else(String::new, |m| m.name.clone())
+    };
+    let unit = snapshot.unit(there);
+    let mut message = format!(
+        "{asked}; {} {code} is a unit of the {} map ({}",
+        level.as_str(),
+        other.name(),
+        name(there)
+    );
+    let (from, to) = unit.in_force;
+    if to != crate::model::day::Day::MAX {
+        let moved: Vec<String> = snapshot
+            .successors(there)
+            .iter()
+            .map(|&(s, _)| format!("{} {}", name(s), snapshot.unit(s).code))
+            .collect();
+        message.push_str(&format!(", in force until {}", date(to)));
+        if !moved.is_empty() {
+            let verb = if moved.len() == 1 {
+                "merged into"
+            } else {
+                "split into"
+            };
+            message.push_str(&format!(
+                "; {verb} {} on {}",
+                moved.join(", "),
+                date(to + 1)
+            ));
+        }
+    } else {
+        message.push_str(&format!(", in force from {}", date(from)));
+    }
+    message.push_str(&format!("): ask with `map: {}`", other.name()));
+    AppError::NotFound(message)
 }
 
 /// Accepts codes with or without zero padding; refuses anything but digits.
