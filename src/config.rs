@@ -552,6 +552,13 @@ pub struct Limits {
     /// Longest a query may run, in milliseconds (`TIMEOUT`).
     #[arg(long, env = "TIENDO_QUERY_TIMEOUT_MS", default_value_t = 10_000)]
     pub query_timeout_ms: u64,
+
+    /// Longest a request waits for the rollup engine's first snapshot
+    /// while the server warms up, in milliseconds; then it is answered
+    /// `UNAVAILABLE` (HTTP 503 with `Retry-After` where the media type
+    /// allows), never left to time out.
+    #[arg(long, env = "TIENDO_WARM_UP_WAIT_MS", default_value_t = 1_000)]
+    pub warm_up_wait_ms: u64,
 }
 
 impl Default for Limits {

@@ -150,6 +150,10 @@ impl AppError {
     }
 }
 
+/// When a client should retry an `UNAVAILABLE` answer (the engine warms
+/// up in seconds): `extensions.retryAfterSeconds`, and `Retry-After`.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 2;
+
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
         async_graphql::Error::new(self.client_message()).extend_with(|_, ext| {
@@ -186,6 +190,7 @@ impl ErrorExtensions for AppError {
                     ext.set("invalidRows", rows.len() as u64);
                 }
                 AppError::VersionConflict { current } => ext.set("currentVersion", *current),
+                AppError::Unavailable(_) => ext.set("retryAfterSeconds", UNAVAILABLE_RETRY_SECONDS),
                 _ => {}
             }
         })

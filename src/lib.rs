@@ -97,17 +97,27 @@ impl AppState {
             cache,
             db,
             schemas,
+            engine: {
+                let engine = engine::Engine::with_rank_cache(config::mib(bounds.rank_cache_mb));
+                engine.set_warm_up_wait(warm_up_wait(&config));
+                engine
+            },
             config: Arc::new(config),
-            engine: engine::Engine::with_rank_cache(config::mib(bounds.rank_cache_mb)),
             access,
         }
     }
+}
+
+/// The configured wait for the engine's first snapshot.
+fn warm_up_wait(config: &Config) -> std::time::Duration {
+    std::time::Duration::from_millis(config.serve.limits.warm_up_wait_ms)
 }
 
 impl AppState {
     /// The same state over an engine that already holds a snapshot of this
     /// database (tests share one across copies of a template database).
     pub fn with_engine(mut self, engine: Arc<engine::Engine>) -> Self {
+        engine.set_warm_up_wait(warm_up_wait(&self.config));
         self.engine = engine;
         self
     }

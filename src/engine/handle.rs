@@ -27,6 +27,9 @@ pub struct Engine {
     /// Rankings of the current data version, bounded in bytes, handed to
     /// every snapshot installed.
     rankings: Arc<RankCache>,
+    /// How long a request waits for the first snapshot, in milliseconds
+    /// (`--warm-up-wait-ms`).
+    warm_up_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Engine {
@@ -38,7 +41,24 @@ impl Engine {
             writer: Mutex::new(()),
             fence: Arc::new(Fence::default()),
             rankings: Arc::new(RankCache::new(bytes)),
+            warm_up_ms: std::sync::atomic::AtomicU64::new(1_000),
         })
+    }
+
+    /// Sets how long a request waits for the first snapshot.
+    pub fn set_warm_up_wait(&self, wait: Duration) {
+        self.warm_up_ms.store(
+            u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// The current snapshot for a request: at once when there is one,
+    /// else after waiting for the first at most the warm-up wait (`None`:
+    /// still warming up, to be answered `UNAVAILABLE`).
+    pub async fn snapshot_for_request(&self) -> Option<Arc<Snapshot>> {
+        let wait = self.warm_up_ms.load(std::sync::atomic::Ordering::Relaxed);
+        self.snapshot(Duration::from_millis(wait)).await
     }
 
     /// The rankings kept for the current data version, held beside the

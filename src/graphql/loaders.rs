@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
 use futures_util::FutureExt;
@@ -19,9 +18,6 @@ use super::campaign::loader::{CampaignLoader, SubCampaignsLoader, TargetsLoader}
 use super::report::loader::{HistoryLoader, ReportLoader};
 use super::team::loader::{CampaignTeamsLoader, ServedUnitsLoader, TeamLoader, UnitTeamsLoader};
 use super::unit::loader::{ChildrenLoader, UnitLoader};
-
-/// How long a request waits for the rollup engine's first snapshot.
-const WARM_UP_WAIT: Duration = Duration::from_secs(120);
 
 /// The one snapshot a request reads: taken on first use, so every number
 /// in a response comes from the same version of the data.
@@ -71,7 +67,7 @@ impl SnapshotCell {
         // `code` and `name` of a unit as large).
         let snapshot = self
             .engine
-            .snapshot(WARM_UP_WAIT)
+            .snapshot_for_request()
             .boxed()
             .await
             .ok_or_else(|| {

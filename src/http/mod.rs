@@ -20,6 +20,16 @@
 //!   (or `*/*`, or sends no `Accept`) gets 200 for every well-formed
 //!   request. One that accepts neither gets 406. Whatever the media type,
 //!   an unusable key is 401, a spent budget 429 with `Retry-After`.
+//! - While the rollup engine warms up, a request that needs it waits at
+//!   most `--warm-up-wait-ms` and is answered `UNAVAILABLE` (with
+//!   `extensions.retryAfterSeconds`); under
+//!   `application/graphql-response+json`, when nothing was answered
+//!   (`data` null), that is 503 with `Retry-After`.
+//! - `GET /livez`: 200 while the process runs. `GET /readyz`: 200 only when
+//!   the database answers and the engine has its first snapshot and has
+//!   caught up with the database's committed data version (what a load
+//!   balancer asks before sending traffic), 503 otherwise. `GET /healthz`:
+//!   200 when the database answers.
 //! - A response to a request error (nothing was executed) has no `data`
 //!   entry, only `errors` (and `extensions`); an executed one has `data`.
 //!
@@ -56,6 +66,8 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TraceLayer::new_for_http());
     if let Some(cors) = cors {
@@ -83,6 +95,41 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             .collect();
         layer.allow_origin(list)
     })
+}
+
+/// `GET /livez`: 200 while the process runs; checks nothing else.
+async fn livez() -> impl IntoResponse {
+    (StatusCode::OK, "live")
+}
+
+/// `GET /readyz`: 200 when rollups are answered with data as fresh as the
+/// database's (the engine holds a snapshot and has caught up with the
+/// committed data version), 503 with the reason otherwise.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let not_ready = |why: &'static str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                header::RETRY_AFTER,
+                crate::error::UNAVAILABLE_RETRY_SECONDS.to_string(),
+            )],
+            why,
+        )
+            .into_response()
+    };
+    if let Err(err) = crate::store::ping(&state.db).await {
+        tracing::warn!(error = %err, "readiness: database does not answer");
+        return not_ready("database unavailable");
+    }
+    if !state.engine.is_ready() {
+        return not_ready("the rollup engine is warming up");
+    }
+    // The read fence: catch up with every committed write first.
+    if let Err(err) = state.engine.reach_committed(&state.db).await {
+        tracing::warn!(error = %err, "readiness: cannot catch up with the database");
+        return not_ready("the rollup engine cannot catch up with the database");
+    }
+    (StatusCode::OK, "ready").into_response()
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

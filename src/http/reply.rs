@@ -124,10 +124,25 @@ pub(super) fn executed(response: &Response) -> bool {
 
 /// The status a response gets: 200 once executed, else by its first error.
 pub(super) fn status_of(response: &Response, media: Media) -> (StatusCode, Option<u64>) {
+    let first = response.errors.first();
+    // Nothing answered because the server is not ready (its engine warms
+    // up): `data` is null, so GraphQL over HTTP lets
+    // `application/graphql-response+json` say 503 with `Retry-After`.
+    let unavailable = matches!(response.data, async_graphql::Value::Null)
+        && !response.errors.is_empty()
+        && response
+            .errors
+            .iter()
+            .all(|e| error_code(e) == Some(codes::UNAVAILABLE));
+    if unavailable && media == Media::GraphqlResponse {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(crate::error::UNAVAILABLE_RETRY_SECONDS),
+        );
+    }
     if executed(response) {
         return (StatusCode::OK, None);
     }
-    let first = response.errors.first();
     let retry = first
         .and_then(|e| e.extensions.as_ref())
         .and_then(|ext| ext.get("retryAfterSeconds"))

@@ -19,10 +19,6 @@ use crate::model::rows::{ReportRow, StockRow};
 use crate::store::reports::{self, Correction, Refused, Submitted, WriteResult};
 use crate::store::stocks;
 
-/// How long a write waits for the rollup engine's first snapshot (it
-/// checks units against it).
-const WARM_UP_WAIT: Duration = Duration::from_secs(120);
-
 /// Attempts of a write that the database refused for contention.
 const ATTEMPTS: u32 = 8;
 
@@ -110,7 +106,7 @@ impl Writer {
     async fn directory(&self) -> AppResult<Directory> {
         let tree = self
             .engine
-            .snapshot(WARM_UP_WAIT)
+            .snapshot_for_request()
             .await
             .ok_or(AppError::Unavailable("the rollup engine is still loading"))?;
         Ok(Directory::load(&self.db, tree, today(), self.ceiling).await?)

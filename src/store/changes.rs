@@ -294,10 +294,22 @@ pub async fn since(db: &DatabaseConnection, after: i64) -> Result<Vec<(i64, Logg
     Ok(out)
 }
 
-/// Binary payload: a count and fixed-size little-endian records for the
-/// report deltas, then a count and the unit ids whose stocks changed.
+/// The tag a payload starts with: the format and its version. A payload
+/// of another format (an older server's, or a damaged row) is not read:
+/// the replica rebuilds instead.
+const FORMAT: [u8; 4] = *b"TDC2";
+
+/// The bytes of one report delta: unit, day, campaign, team, four values.
+const FLOW_RECORD: usize = 8 + 4 + 8 + 8 + 4 * 8;
+
+/// Binary payload: [`FORMAT`], a count and fixed-size little-endian
+/// records for the report deltas, then a count and the unit ids whose
+/// stocks changed, and nothing after.
 fn encode(change: &Change) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + change.flows.len() * 64 + change.stock_units.len() * 8);
+    let mut out = Vec::with_capacity(
+        FORMAT.len() + 8 + change.flows.len() * FLOW_RECORD + change.stock_units.len() * 8,
+    );
+    out.extend_from_slice(&FORMAT);
     out.extend_from_slice(&(change.flows.len() as u32).to_le_bytes());
     for d in &change.flows {
         out.extend_from_slice(&d.unit_id.to_le_bytes());
@@ -315,16 +327,24 @@ fn encode(change: &Change) -> Vec<u8> {
     out
 }
 
+/// Reads a payload; `None` (the replica rebuilds) for another format, a
+/// truncated or over-long payload, or counts the bytes cannot hold. Every
+/// count is checked against the bytes left before anything is reserved,
+/// so a damaged row can make no allocation larger than itself.
 fn decode(bytes: &[u8]) -> Option<Change> {
+    let rest = bytes.strip_prefix(&FORMAT)?;
     let mut at = 0usize;
     let mut take = |n: usize| -> Option<&[u8]> {
-        let slice = bytes.get(at..at + n)?;
+        let slice = rest.get(at..at.checked_add(n)?)?;
         at += n;
         Some(slice)
     };
     let mut change = Change::default();
     let flows = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-    change.flows.reserve(flows);
+    if flows.checked_mul(FLOW_RECORD)? > rest.len() {
+        return None;
+    }
+    change.flows.reserve_exact(flows);
     for _ in 0..flows {
         let unit_id = i64::from_le_bytes(take(8)?.try_into().ok()?);
         let day = Day::from_le_bytes(take(4)?.try_into().ok()?);
@@ -343,11 +363,14 @@ fn decode(bytes: &[u8]) -> Option<Change> {
         });
     }
     let stocks = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-    for _ in 0..stocks {
-        change
-            .stock_units
-            .push(i64::from_le_bytes(take(8)?.try_into().ok()?));
+    let ids = take(stocks.checked_mul(8)?)?;
+    if at != rest.len() {
+        return None;
     }
+    change.stock_units = ids
+        .chunks_exact(8)
+        .map(|c| i64::from_le_bytes(c.try_into().unwrap_or_default()))
+        .collect();
     Some(change)
 }
 
@@ -376,7 +399,33 @@ mod tests {
             ],
             stock_units: vec![5, 6],
         };
-        assert_eq!(decode(&encode(&change)), Some(change));
-        assert_eq!(decode(&[1, 0, 0, 0, 9]), None);
+        let bytes = encode(&change);
+        assert_eq!(decode(&bytes), Some(change));
+        // Every truncation, and a byte too many, is refused (never a panic).
+        for end in 0..bytes.len() {
+            assert_eq!(decode(&bytes[..end]), None, "truncated at {end}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer), None);
+        // The format before the tag, and another version, are not read.
+        assert_eq!(decode(&bytes[FORMAT.len()..]), None);
+        let mut other = bytes;
+        other[3] = b'9';
+        assert_eq!(decode(&other), None);
+    }
+
+    #[test]
+    fn a_damaged_count_allocates_nothing_it_cannot_hold() {
+        // A payload claiming 4 billion deltas (or stock units) in a few bytes
+        let mut flows = FORMAT.to_vec();
+        flows.extend_from_slice(&u32::MAX.to_le_bytes());
+        flows.extend_from_slice(&[0; 16]);
+        let mut stocks = FORMAT.to_vec();
+        stocks.extend_from_slice(&0u32.to_le_bytes());
+        stocks.extend_from_slice(&u32::MAX.to_le_bytes());
+        // is refused before anything is reserved
+        assert_eq!(decode(&flows), None);
+        assert_eq!(decode(&stocks), None);
     }
 }

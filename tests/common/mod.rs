@@ -621,6 +621,7 @@ async fn fresh_postgres_database_from(name: &str, template: Option<&str>) -> Str
 /// or `full` (see [`tiendo::demo::DemoParts`]).
 #[allow(unused_macros)]
 macro_rules! db_test {
+    (@parts nothing) => { ::tiendo::demo::DemoParts::Nothing };
     (@parts units) => { ::tiendo::demo::DemoParts::Units };
     (@parts catalogue) => { ::tiendo::demo::DemoParts::Catalogue };
     (@parts full) => { ::tiendo::demo::DemoParts::Sampled };
