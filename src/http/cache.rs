@@ -22,7 +22,9 @@
 //!   besides its subtree, whether introspection is on — so every answer
 //!   lives in exactly one caller partition and is never served to a caller
 //!   who sees something else (a key and the public that read the same
-//!   national ranking each hold their own copy).
+//!   national ranking each hold their own copy). It also holds the day in
+//!   Vietnam, so an answer that depends on "today" (target progress
+//!   without `asOf`, the default map) is never served on another day.
 //!   Documents whose answer depends on the key itself (`viewer`,
 //!   `auditLog`) are not cached at all.
 //!
@@ -58,6 +60,10 @@ struct Partition {
     /// The public levels a key reads besides its subtree.
     public: Option<UnitLevel>,
     introspection: bool,
+    /// The day in Vietnam the answer was computed on: answers that depend
+    /// on "today" (target progress without `asOf`, the default map) never
+    /// come from another day's entry.
+    day: crate::model::day::Day,
 }
 
 /// One cached request.
@@ -81,6 +87,16 @@ impl Key {
     /// The key of `request` for `caller`; `None` when the request cannot be
     /// cached (uploads, or variables that do not serialize).
     pub fn of(request: &Request, caller: &Caller, introspection: bool) -> Option<Key> {
+        Self::of_on(request, caller, introspection, crate::model::day::today())
+    }
+
+    /// [`Key::of`] for a request answered on `day`.
+    fn of_on(
+        request: &Request,
+        caller: &Caller,
+        introspection: bool,
+        day: crate::model::day::Day,
+    ) -> Option<Key> {
         if !request.uploads.is_empty() || request.query.len() > MAX_KEY_BYTES {
             return None;
         }
@@ -95,6 +111,7 @@ impl Key {
             reports: caller.scope.reports,
             public: caller.scope.public,
             introspection,
+            day,
         };
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         partition.hash(&mut hasher);
@@ -239,5 +256,19 @@ impl Status {
             Status::Bypass => "BYPASS",
             Status::Off => "OFF",
         }
+    }
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_of_one_day_is_not_the_next_day_s() {
+        let request = Request::new("{ campaigns(first: 5) { nodes { targets { progress } } } }");
+        let caller = Caller::admin("test");
+        let today = Key::of_on(&request, &caller, false, 20_000);
+        assert_eq!(today, Key::of_on(&request, &caller, false, 20_000));
+        assert_ne!(today, Key::of_on(&request, &caller, false, 20_001));
     }
 }
