@@ -195,6 +195,14 @@ fn seconds() -> u64 {
         .unwrap_or(5)
 }
 
+/// Rounds of an alternating comparison (`TIENDO_LOAD_ROUNDS`, default 6).
+fn rounds() -> usize {
+    std::env::var("TIENDO_LOAD_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6)
+}
+
 fn work_dir() -> PathBuf {
     let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
     let dir = PathBuf::from(home).join(".cache/tiendo-bench");
@@ -603,10 +611,7 @@ async fn prepare(url: &str) -> (i64, String) {
 /// off, in alternating rounds. Prints the rounds and the median ratios.
 async fn compare(database: &'static str, url: &str, baseline: &Path) {
     let (reports, key) = prepare(url).await;
-    let rounds: usize = std::env::var("TIENDO_LOAD_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
+    let rounds = rounds();
     let client = reqwest::Client::new();
     let script = work_dir().join(format!("wrk-ab-{database}.lua"));
     let flags = ["--no-response-cache"];
@@ -712,10 +717,7 @@ async fn two_maps(database: &'static str, url: &str) {
         eprintln!("made in {:.0} s", started.elapsed().as_secs_f64());
     }
     let (reports, key) = prepare(url).await;
-    let rounds: usize = std::env::var("TIENDO_LOAD_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
+    let rounds = rounds();
     let client = reqwest::Client::new();
     let script = work_dir().join(format!("wrk-maps-{database}.lua"));
     // No response cache and no rank cache: every Ranking is computed.

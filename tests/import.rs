@@ -197,12 +197,7 @@ db_test!(catalogue, async fn malformed_files_name_their_line_and_write_nothing(a
 
 /// A file whose header ends with the optional `map` column.
 fn lines_with_map_bytes(lines: &[String]) -> Vec<u8> {
-    let mut out = format!("{HEADER},map\n").into_bytes();
-    for line in lines {
-        out.extend_from_slice(line.as_bytes());
-        out.push(b'\n');
-    }
-    out
+    bytes_under(&format!("{HEADER},map"), lines)
 }
 
 db_test!(catalogue, async fn a_map_column_names_each_line_s_map(app) {
@@ -257,7 +252,12 @@ db_test!(catalogue, async fn a_map_column_names_each_line_s_map(app) {
 });
 
 fn lines_bytes(lines: &[String]) -> Vec<u8> {
-    let mut out = format!("{HEADER}\n").into_bytes();
+    bytes_under(HEADER, lines)
+}
+
+/// A file of `lines` under the header line `header`.
+fn bytes_under(header: &str, lines: &[String]) -> Vec<u8> {
+    let mut out = format!("{header}\n").into_bytes();
     for line in lines {
         out.extend_from_slice(line.as_bytes());
         out.push(b'\n');

@@ -52,6 +52,20 @@ impl Server {
     fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.1)
     }
+
+    /// The answer to [`RANKING`] in the media type `accept`.
+    async fn ranking(&self, client: &reqwest::Client, accept: &str) -> Value {
+        client
+            .post(self.url("/graphql"))
+            .header("accept", accept)
+            .json(&json!({ "query": RANKING }))
+            .send()
+            .await
+            .expect("POST")
+            .json()
+            .await
+            .expect("JSON")
+    }
 }
 
 db_test!(nothing, async fn a_warming_server_says_so_at_once(app) {
@@ -101,15 +115,7 @@ db_test!(nothing, async fn a_warming_server_says_so_at_once(app) {
     assert_eq!(body["errors"][0]["extensions"]["retryAfterSeconds"], 2, "{body}");
     assert!(waited < Duration::from_millis(2_500), "answered after {waited:?}");
     // and 200 with the same error for a client of plain JSON
-    let plain: Value = client
-        .post(server.url("/graphql"))
-        .json(&json!({ "query": RANKING }))
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("JSON");
+    let plain = server.ranking(&client, "application/json").await;
     let code = &plain["errors"][0]["extensions"]["code"];
     assert!(code == "UNAVAILABLE" || plain["data"]["ranking"].is_object(), "{plain}");
 
@@ -124,15 +130,6 @@ db_test!(nothing, async fn a_warming_server_says_so_at_once(app) {
     };
 
     // Then it is ready, and the Ranking is answered
-    let body: Value = client
-        .post(server.url("/graphql"))
-        .header("accept", "application/graphql-response+json")
-        .json(&json!({ "query": RANKING }))
-        .send()
-        .await
-        .expect("POST")
-        .json()
-        .await
-        .expect("JSON");
+    let body = server.ranking(&client, "application/graphql-response+json").await;
     assert_eq!(body["data"]["ranking"]["totalCount"], 63, "{body} (ready after {ready_at:?})");
 });

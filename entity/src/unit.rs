@@ -123,6 +123,14 @@ impl AdminMap {
         }
     }
 
+    /// The other map of the two.
+    pub fn other(self) -> AdminMap {
+        match self {
+            AdminMap::Vn2023 => AdminMap::Vn2025,
+            AdminMap::Vn2025 => AdminMap::Vn2023,
+        }
+    }
+
     /// The upper-case name clients write (`VN2023`), for messages.
     pub fn name(self) -> &'static str {
         match self {

@@ -119,6 +119,12 @@ impl Scope {
         self
     }
 
+    /// Whether the unit with this id is a root of the scope: its root, or
+    /// one of the largest units of its territory in the other map.
+    pub fn is_root(&self, id: i64) -> bool {
+        self.root.as_ref().is_some_and(|r| r.id == id) || self.also.iter().any(|r| r.id == id)
+    }
+
     /// The path prefixes of the subtree: the root's, and those of its
     /// territory in the other map.
     fn prefixes(&self) -> impl Iterator<Item = &str> {
@@ -217,13 +223,12 @@ impl Scope {
         if tree.unit(u).level > self.finest {
             return false;
         }
-        let Some(root) = &self.root else {
+        if self.root.is_none() {
             return true;
-        };
+        }
         let mut at = Some(u);
         while let Some(a) = at {
-            let id = tree.unit(a).id;
-            if id == root.id || self.also.iter().any(|r| r.id == id) {
+            if self.is_root(tree.unit(a).id) {
                 return true;
             }
             at = tree.parent(a);

@@ -11,7 +11,6 @@
 //! inside when all its children do.
 
 use super::Snapshot;
-use entity::unit::AdminMap;
 
 impl Snapshot {
     /// The largest units of the other map that lie wholly inside `root`'s
@@ -21,10 +20,7 @@ impl Snapshot {
     /// Nẵng's; Hà Tĩnh (2023) holds Hà Tĩnh (2025), which is its whole
     /// territory and nothing more.
     pub fn inside_other_map(&self, root: u32) -> Vec<u32> {
-        let other = match self.unit(root).map {
-            AdminMap::Vn2023 => AdminMap::Vn2025,
-            AdminMap::Vn2025 => AdminMap::Vn2023,
-        };
+        let other = self.unit(root).map.other();
         let Some(&other_root) = self.level(other, entity::unit::UnitLevel::Ministry).first() else {
             return Vec::new();
         };

@@ -40,6 +40,27 @@ impl UnitRefInput {
     }
 }
 
+/// The unit `r` names, in the map it names or else in `default`;
+/// `BAD_USER_INPUT` on `argument` when that map has no such unit.
+pub(crate) async fn unit_of(
+    ctx: &Context<'_>,
+    r: &UnitRefInput,
+    default: StoredMap,
+    argument: &str,
+) -> Result<Model> {
+    let map = r.map.map_or(default, Into::into);
+    crate::store::units::by_level_code(ctx.db(), map, r.level.into(), &r.code)
+        .await
+        .map_err(AppError::from)?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                argument,
+                format!("no unit {:?} {} in the {} map", r.level, r.code, map.name()),
+            )
+            .into()
+        })
+}
+
 /// The map asked for, else the map in force today (in Vietnam): the
 /// default of every root field that finds, lists or ranks units.
 pub fn map_or_today(map: Option<AdminMap>) -> StoredMap {

@@ -10,7 +10,7 @@ use crate::graphql::ContextExt;
 use crate::graphql::catalog::Metric;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::scalars::Date;
-use crate::graphql::shared::UnitRefInput;
+use crate::graphql::shared::{UnitRefInput, unit_of};
 use crate::store::{self, planning::CampaignFields, planning::TargetFields};
 
 /// A numeric target: reach `target` on `metric` by `dueOn`.
@@ -146,25 +146,7 @@ impl CampaignMutation {
         #[graphql(desc = "The campaign.")] input: CreateCampaignInput,
     ) -> Result<CampaignPayload> {
         let db = ctx.db();
-        let scope = store::units::by_level_code(
-            db,
-            input.scope.map_today(),
-            input.scope.level.into(),
-            &input.scope.code,
-        )
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| {
-            AppError::bad_input(
-                "input.scope",
-                format!(
-                    "no unit {:?} {} in the {} map",
-                    input.scope.level,
-                    input.scope.code,
-                    input.scope.map_today().name()
-                ),
-            )
-        })?;
+        let scope = unit_of(ctx, &input.scope, input.scope.map_today(), "input.scope").await?;
         ctx.scope().check_owned(&scope)?;
         let parent_id = match &input.parent {
             Some(id) => Some(find(ctx, id, "input.parent").await?.id),

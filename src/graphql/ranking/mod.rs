@@ -11,7 +11,7 @@ use super::ids::{self, NodeType};
 use super::rollup::PeriodInput;
 use super::scalars::Date;
 use super::shared::{load_unit, map_of_within, map_or_today};
-use super::unit::{AdminMap, Unit, UnitLevel, map_has_level};
+use super::unit::{AdminMap, Unit, UnitLevel, check_level_in};
 use crate::access::Scope;
 use crate::engine::Snapshot;
 use crate::engine::query::Measure;
@@ -298,12 +298,7 @@ fn map_for(
         Some(within) => map_of_within(asked, within)?,
         None => map_or_today(asked),
     };
-    if !map_has_level(map, level) {
-        return Err(AppError::bad_input(
-            "level",
-            format!("the {} map has no {} level", map.name(), level.as_str()),
-        ));
-    }
+    check_level_in(map, level)?;
     Ok(map)
 }
 
@@ -340,8 +335,7 @@ pub(crate) fn scoped_within(
         Some(w) => {
             let mut at = Some(w);
             while let Some(u) = at {
-                let id = snapshot.unit_id(u);
-                if u == root_index || scope.also.iter().any(|r| r.id == id) {
+                if scope.is_root(snapshot.unit_id(u)) {
                     return Ok(Some(w));
                 }
                 at = snapshot.parent(u);

@@ -1,7 +1,6 @@
 //! `createTeam` and `updateTeam`: teams and the units they serve.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use entity::unit::AdminMap;
 use entity::{team, unit};
 
 use super::{Team, TeamKind};
@@ -9,7 +8,7 @@ use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::scalars::Date;
-use crate::graphql::shared::UnitRefInput;
+use crate::graphql::shared::{UnitRefInput, unit_of};
 use crate::store::{self, planning::TeamFields};
 
 /// Working hours, `HH:MM` local time; both `null` for around the clock.
@@ -97,26 +96,6 @@ fn hours(input: &HoursInput) -> Result<(Option<i32>, Option<i32>), AppError> {
 
 fn is_within(member: &unit::Model, ancestor: &unit::Model) -> bool {
     member.path.starts_with(&ancestor.path)
-}
-
-/// The unit `r` names, in the map it names or else in `default`.
-async fn unit_of(
-    ctx: &Context<'_>,
-    r: &UnitRefInput,
-    default: AdminMap,
-    argument: &str,
-) -> Result<unit::Model> {
-    let map = r.map.map_or(default, Into::into);
-    store::units::by_level_code(ctx.db(), map, r.level.into(), &r.code)
-        .await
-        .map_err(AppError::from)?
-        .ok_or_else(|| {
-            AppError::bad_input(
-                argument,
-                format!("no unit {:?} {} in the {} map", r.level, r.code, map.name()),
-            )
-            .into()
-        })
 }
 
 /// Checks a team as it would be written, and resolves the units it serves.

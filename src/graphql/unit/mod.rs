@@ -426,18 +426,7 @@ impl Unit {
         )]
         map: Option<AdminMap>,
     ) -> Result<Completion> {
-        let map = map_of_within(map, self.0.map)?;
-        if !map_has_level(map, level.into()) {
-            return Err(AppError::bad_input(
-                "level",
-                format!(
-                    "the {} map has no {} level",
-                    map.name(),
-                    StoredLevel::from(level).as_str()
-                ),
-            )
-            .into());
-        }
+        check_level_in(map_of_within(map, self.0.map)?, level.into())?;
         if StoredLevel::from(level).rank() <= self.0.level.rank() {
             return Err(AppError::bad_input("level", "must be a level below the unit's").into());
         }
@@ -487,7 +476,7 @@ fn rank_group(
     else {
         return Ok(snapshot.rank_group(unit, among.into()));
     };
-    if root.id == model.id || scope.also.iter().any(|r| r.id == model.id) {
+    if scope.is_root(model.id) {
         return Err(outside());
     }
     match among {
@@ -531,13 +520,7 @@ impl UnitQuery {
         let code = normalise_code(&code)?;
         let map = map_or_today(map);
         let level = StoredLevel::from(level);
-        if !map_has_level(map, level) {
-            return Err(AppError::bad_input(
-                "level",
-                format!("the {} map has no {} level", map.name(), level.as_str()),
-            )
-            .into());
-        }
+        check_level_in(map, level)?;
         let engine = ctx.loaders().snapshot.engine();
         match loader::by_level_code(ctx.db(), engine, map, level, &code).await? {
             Some(model) => Unit::visible(ctx, model).map(Some),
@@ -624,9 +607,16 @@ impl UnitQuery {
     }
 }
 
-/// Whether `map` has units of `level` (the 2025 map has no districts).
-pub(crate) fn map_has_level(map: StoredMap, level: StoredLevel) -> bool {
-    !(map == StoredMap::Vn2025 && level == StoredLevel::District)
+/// `BAD_USER_INPUT` on `level` when `map` has no units of `level` (the
+/// 2025 map has no districts).
+pub(crate) fn check_level_in(map: StoredMap, level: StoredLevel) -> Result<(), AppError> {
+    if map == StoredMap::Vn2025 && level == StoredLevel::District {
+        return Err(AppError::bad_input(
+            "level",
+            format!("the {} map has no {} level", map.name(), level.as_str()),
+        ));
+    }
+    Ok(())
 }
 
 /// The `NOT_FOUND` of a code unknown in `map`, saying where the code
@@ -638,10 +628,7 @@ async fn not_found(ctx: &Context<'_>, map: StoredMap, level: StoredLevel, code: 
         level.as_str(),
         map.name()
     );
-    let other = match map {
-        StoredMap::Vn2023 => StoredMap::Vn2025,
-        StoredMap::Vn2025 => StoredMap::Vn2023,
-    };
+    let other = map.other();
     let Ok(snapshot) = ctx.loaders().snapshot.get().await else {
         return AppError::NotFound(asked);
     };
