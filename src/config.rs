@@ -169,7 +169,8 @@ pub struct ImportArgs {
     pub dry_run: bool,
 
     /// Sanity ceiling of one report value (as the server's option).
-    #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000)]
+    #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000,
+          value_parser = clap::value_parser!(i64).range(0..=crate::model::values::MAX_VALUE))]
     pub max_report_value: i64,
 
     /// Who the written reports are attributed to.
@@ -528,8 +529,10 @@ pub struct Limits {
     pub max_batch_rows: usize,
 
     /// Sanity ceiling of one report value (one unit, one day, one metric):
-    /// larger values are refused as `VALUE_TOO_LARGE`.
-    #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000)]
+    /// larger values are refused as `VALUE_TOO_LARGE`. At most 2147483647
+    /// (GraphQL's `Int`, the width of every value end to end).
+    #[arg(long, env = "TIENDO_MAX_REPORT_VALUE", default_value_t = 100_000,
+          value_parser = clap::value_parser!(i64).range(0..=crate::model::values::MAX_VALUE))]
     pub max_report_value: i64,
 
     /// Most nodes one request may touch (connections multiply down each

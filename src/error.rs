@@ -29,7 +29,8 @@ pub mod codes {
     pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     /// The field is part of the contract but not served by this version yet.
     pub const NOT_IMPLEMENTED: &str = "NOT_IMPLEMENTED";
-    /// The server cannot answer yet (still loading); retry shortly.
+    /// The server cannot answer now (still loading, or its database does
+    /// not answer); retry after `extensions.retryAfterSeconds`.
     pub const UNAVAILABLE: &str = "UNAVAILABLE";
     /// Something failed inside the server; details are in its log only.
     pub const INTERNAL: &str = "INTERNAL";
@@ -73,7 +74,8 @@ pub enum AppError {
     Unauthenticated(String),
     /// → `NOT_IMPLEMENTED`: a contract field whose computation comes later.
     NotImplemented(&'static str),
-    /// → `UNAVAILABLE`: not ready yet (the engine is warming up).
+    /// → `UNAVAILABLE`: not ready yet (the engine is warming up), or the
+    /// database does not answer; retry after `extensions.retryAfterSeconds`.
     Unavailable(&'static str),
     /// → `BAD_USER_INPUT` for a batch: every bad row in `extensions.rows`
     /// (`row`, `field`, `code`, `message`); nothing was written.
@@ -91,8 +93,15 @@ pub enum AppError {
 }
 
 impl From<sea_orm::DbErr> for AppError {
+    /// A database that does not answer (or stays locked past every retry)
+    /// is `UNAVAILABLE`, to be retried; any other failure is `INTERNAL`.
     fn from(err: sea_orm::DbErr) -> Self {
-        AppError::Database(err)
+        if crate::store::faults::is_unreachable(&err) {
+            tracing::warn!(error = %err, "the database does not answer");
+            AppError::Unavailable("the database does not answer")
+        } else {
+            AppError::Database(err)
+        }
     }
 }
 

@@ -148,9 +148,12 @@ pub async fn serve(
     let engine = state.engine.clone();
     let db = state.db.clone();
     let follower = tokio::spawn(async move {
-        if !engine.is_ready() {
+        // The first build is retried until it succeeds: a database that is
+        // down when the server starts delays readiness, nothing more.
+        while !engine.is_ready() {
             if let Err(err) = engine.rebuild(&db).await {
-                tracing::error!(error = %err, "the rollup engine could not be built");
+                tracing::error!(error = %err, "the rollup engine could not be built; retrying in 2 s");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         }
         engine.follow(db).await;

@@ -20,6 +20,11 @@ pub const KEY_PREFIX: &str = "tiendo_";
 /// How long a replica trusts a key it has checked.
 pub const TRUST_FOR: Duration = Duration::from_secs(5);
 
+/// How long a key checked by this replica is still honoured while the
+/// database does not answer (an outage): the replica cannot learn of a
+/// revocation then, and its numbers are marked stale anyway.
+pub const TRUST_OFFLINE_FOR: Duration = Duration::from_secs(600);
+
 /// A new random key.
 pub fn generate() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
@@ -69,7 +74,7 @@ impl KeyCache {
                 .weigher(|_hash: &String, (_, _, caller): &Checked| {
                     u32::try_from(ENTRY_BYTES + caller.name.len()).unwrap_or(u32::MAX)
                 })
-                .time_to_live(TRUST_FOR)
+                .time_to_live(TRUST_OFFLINE_FOR)
                 .eviction_policy(moka::policy::EvictionPolicy::lru())
                 .build(),
         }
@@ -80,6 +85,15 @@ impl KeyCache {
         self.entries
             .get(hash)
             .filter(|(at, at_version, _)| at.elapsed() < TRUST_FOR && *at_version == version)
+            .map(|(_, _, key)| key)
+    }
+
+    /// A key checked less than [`TRUST_OFFLINE_FOR`] ago, at any data
+    /// version: only while the database does not answer.
+    pub fn last_known(&self, hash: &str) -> Option<Caller> {
+        self.entries
+            .get(hash)
+            .filter(|(at, _, _)| at.elapsed() < TRUST_OFFLINE_FOR)
             .map(|(_, _, key)| key)
     }
 

@@ -226,6 +226,26 @@ impl AccessState {
         }
     }
 
+    /// The caller of a request while the database does not answer: anonymous
+    /// as always, a key as this replica last checked it (within
+    /// [`keys::TRUST_OFFLINE_FOR`]), else `UNAVAILABLE`.
+    pub fn caller_offline(&self, authorization: Option<&str>) -> Result<Caller, AppError> {
+        let Some(header) = authorization else {
+            return if self.settings.anonymous {
+                Ok(Caller::anonymous(&self.settings))
+            } else {
+                Err(AppError::Unauthenticated(
+                    "send an API key: `Authorization: Bearer KEY`".into(),
+                ))
+            };
+        };
+        self.keys
+            .last_known(&bearer_hash(header)?)
+            .ok_or(AppError::Unavailable(
+                "the database does not answer, so the key cannot be checked",
+            ))
+    }
+
     /// The caller of a request with this `Authorization` header value.
     /// `version` is the data version the replica serves (see
     /// [`keys::KeyCache`]); `tree` is that version's snapshot, whose
@@ -247,17 +267,7 @@ impl AccessState {
                 ))
             };
         };
-        let key = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|key| keys::well_formed(key))
-            .ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "the Authorization header must be `Bearer tiendo_…` with a valid key".into(),
-                )
-            })?;
-        let hash = keys::hash(key);
+        let hash = bearer_hash(header)?;
         if let Some(caller) = self.keys.get(&hash, version) {
             return Ok(caller);
         }
@@ -303,4 +313,19 @@ impl AccessState {
         }
         Ok(caller)
     }
+}
+
+/// The hash of the key in an `Authorization: Bearer …` header value.
+fn bearer_hash(header: &str) -> Result<String, AppError> {
+    let key = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|key| keys::well_formed(key))
+        .ok_or_else(|| {
+            AppError::Unauthenticated(
+                "the Authorization header must be `Bearer tiendo_…` with a valid key".into(),
+            )
+        })?;
+    Ok(keys::hash(key))
 }

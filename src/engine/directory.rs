@@ -21,6 +21,8 @@ pub struct UnitDirectory {
     children: HashMap<i64, Arc<Vec<Arc<unit::Model>>>>,
     /// The latest version (by `valid_from`) of each (map, level, code).
     by_code: HashMap<(AdminMap, UnitLevel, String), i64>,
+    /// The root of each map.
+    roots: HashMap<AdminMap, i64>,
     none: Arc<Vec<Arc<unit::Model>>>,
 }
 
@@ -29,6 +31,10 @@ impl UnitDirectory {
     pub fn new(rows: Vec<unit::Model>) -> Self {
         let mut rows: Vec<Arc<unit::Model>> = rows.into_iter().map(Arc::new).collect();
         rows.sort_by_key(|u| u.id);
+        let mut roots = HashMap::new();
+        for row in rows.iter().filter(|u| u.parent_id.is_none()) {
+            roots.entry(row.map).or_insert(row.id);
+        }
         let mut children: HashMap<i64, Vec<Arc<unit::Model>>> = HashMap::new();
         let mut by_code: HashMap<(AdminMap, UnitLevel, String), (chrono::NaiveDate, i64)> =
             HashMap::new();
@@ -52,6 +58,7 @@ impl UnitDirectory {
                 .into_iter()
                 .map(|(key, (_, id))| (key, id))
                 .collect(),
+            roots,
             none: Arc::new(Vec::new()),
         }
     }
@@ -72,6 +79,12 @@ impl UnitDirectory {
             .get(&id)
             .cloned()
             .unwrap_or_else(|| self.none.clone())
+    }
+
+    /// The root of `map` (its unit without a parent, the lowest id if
+    /// there were several).
+    pub fn root(&self, map: AdminMap) -> Option<&Arc<unit::Model>> {
+        self.roots.get(&map).and_then(|id| self.by_id.get(id))
     }
 
     /// The latest version of the unit of `map` with this level and code.

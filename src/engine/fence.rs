@@ -18,6 +18,9 @@ use tokio::sync::watch;
 
 use crate::store::changes;
 
+/// How long one read of the committed version may take.
+const READ_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What the last finished query read: its generation and the version.
 type Reading = (u64, Result<i64, String>);
 
@@ -77,7 +80,12 @@ impl Fence {
     async fn read(self: Arc<Self>, db: DatabaseConnection) {
         loop {
             let generation = self.state.lock().unwrap_or_else(|p| p.into_inner()).started;
-            let version = changes::current(&db).await.map_err(|err| err.to_string());
+            // Bounded: a read stuck on a database that went away must not
+            // hold every later request's fence.
+            let version = match tokio::time::timeout(READ_WAIT, changes::current(&db)).await {
+                Ok(read) => read.map_err(|err| err.to_string()),
+                Err(_) => Err(format!("no answer within {} ms", READ_WAIT.as_millis())),
+            };
             self.readings
                 .send_modify(|reading| *reading = (generation, version));
             let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());

@@ -2,6 +2,7 @@
 //! whole when the data changes, read without locks by requests.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use sea_orm::{DatabaseConnection, DbErr};
@@ -30,6 +31,49 @@ pub struct Engine {
     /// How long a request waits for the first snapshot, in milliseconds
     /// (`--warm-up-wait-ms`).
     warm_up_ms: std::sync::atomic::AtomicU64,
+    /// What this replica last heard from the database.
+    contact: Contact,
+}
+
+/// What a replica last heard from its database: whether it answers, and
+/// when it last confirmed that the installed snapshot holds every
+/// committed write. While it does not answer, reads are served from memory
+/// and marked stale, writes are refused at once, and [`Engine::follow`]
+/// asks again every second.
+#[derive(Debug, Default)]
+struct Contact {
+    /// Whether the last question to the database went unanswered.
+    unreachable: AtomicBool,
+    /// When the database last confirmed the snapshot current (milliseconds
+    /// since the Unix epoch; 0: never).
+    confirmed_ms: AtomicI64,
+}
+
+/// How a request's answer stands against the database: `extensions.freshness`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Freshness {
+    /// The data version of the numbers answered.
+    pub data_version: i64,
+    /// When the database last confirmed that this replica held every
+    /// committed write (milliseconds since the Unix epoch), if ever.
+    pub confirmed_ms: Option<i64>,
+    /// Whether the answer could not be checked against the database (it
+    /// did not answer): the numbers may miss writes committed since
+    /// `confirmed_ms`.
+    pub stale: bool,
+}
+
+/// How long a request waits for the database to say which version is
+/// committed before it answers from memory, marked stale.
+pub const FENCE_WAIT: Duration = Duration::from_secs(1);
+
+/// How long the follower waits for the database to answer a probe.
+const PROBE_WAIT: Duration = Duration::from_secs(1);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl Engine {
@@ -42,6 +86,7 @@ impl Engine {
             fence: Arc::new(Fence::default()),
             rankings: Arc::new(RankCache::new(bytes)),
             warm_up_ms: std::sync::atomic::AtomicU64::new(1_000),
+            contact: Contact::default(),
         })
     }
 
@@ -123,20 +168,82 @@ impl Engine {
     /// not answer from older data (see [`super::fence`]). Costs one shared
     /// query when the snapshot is already current. Does nothing before the
     /// first snapshot (rollup fields wait for it, and it is built current).
+    ///
+    /// While the database does not answer (this call waits at most
+    /// [`FENCE_WAIT`] for it), it fails at once: the request is answered
+    /// from memory, marked stale, and the follower asks the database again
+    /// every second.
     pub async fn reach_committed(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let Some(mine) = self.version() else {
             return Ok(());
         };
-        let committed = self.fence.committed(db).await?;
-        if committed <= mine {
-            return Ok(());
+        if self.is_unreachable() {
+            return Err(DbErr::Custom("the database does not answer".into()));
         }
-        let _writer = self.writer.lock().await;
-        // Another request may have caught up while this one waited.
+        let asked = now_ms();
+        let committed = match tokio::time::timeout(FENCE_WAIT, self.fence.committed(db)).await {
+            Ok(Ok(committed)) => committed,
+            Ok(Err(err)) => {
+                self.lost_contact();
+                return Err(err);
+            }
+            Err(_) => {
+                self.lost_contact();
+                return Err(DbErr::Custom(format!(
+                    "the database did not say its version within {} ms",
+                    FENCE_WAIT.as_millis()
+                )));
+            }
+        };
+        if committed > mine {
+            let _writer = self.writer.lock().await;
+            // Another request may have caught up while this one waited.
+            if self.version().is_none_or(|v| v < committed) {
+                self.catch_up_locked(db).await?;
+            }
+        }
+        self.confirmed(asked, committed);
+        Ok(())
+    }
+
+    /// Whether the database went unanswered the last time it was asked
+    /// (writes are then refused at once, as `UNAVAILABLE`).
+    pub fn is_unreachable(&self) -> bool {
+        self.contact.unreachable.load(Ordering::Acquire)
+    }
+
+    fn lost_contact(&self) {
+        if !self.contact.unreachable.swap(true, Ordering::AcqRel) {
+            tracing::warn!(
+                "the database does not answer: serving reads from memory, refusing writes"
+            );
+        }
+    }
+
+    /// The database answered, at `asked_ms`, that `committed` is the
+    /// committed version, and the snapshot holds it.
+    fn confirmed(&self, asked_ms: i64, committed: i64) {
         if self.version().is_some_and(|v| v >= committed) {
-            return Ok(());
+            self.contact
+                .confirmed_ms
+                .fetch_max(asked_ms, Ordering::AcqRel);
         }
-        self.catch_up_locked(db).await
+        if self.contact.unreachable.swap(false, Ordering::AcqRel) {
+            tracing::info!("the database answers again");
+        }
+    }
+
+    /// How an answer read from the installed snapshot stands (`fenced`:
+    /// whether its request's read fence held). `None` before the first
+    /// snapshot.
+    pub fn freshness(&self, fenced: bool) -> Option<Freshness> {
+        let data_version = self.data_version()?;
+        let confirmed_ms = self.contact.confirmed_ms.load(Ordering::Acquire);
+        Some(Freshness {
+            data_version,
+            confirmed_ms: (confirmed_ms > 0).then_some(confirmed_ms),
+            stale: !fenced,
+        })
     }
 
     /// The data version of the installed snapshot's data (see
@@ -189,6 +296,7 @@ impl Engine {
     /// few tries the reads run while holding the write lock.
     async fn rebuild_locked(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
         let started = Instant::now();
+        let asked = now_ms();
         let mut attempt = 0;
         let (version, rows, builder, stocks) = loop {
             attempt += 1;
@@ -228,6 +336,8 @@ impl Engine {
             "rollup engine ready"
         );
         self.install(snapshot);
+        // The image read is the committed data as of when the reads began.
+        self.confirmed(asked, version);
         release_freed_memory();
         Ok(())
     }
@@ -242,19 +352,28 @@ impl Engine {
     /// processes: on PostgreSQL it listens for the version notifications
     /// that every write sends at commit; everywhere it also polls the data
     /// version. Runs until the process ends.
+    ///
+    /// Every second it also asks the database which version is committed
+    /// (at most [`PROBE_WAIT`]): that probe is how a replica learns that
+    /// the database answers again after an outage, and catches up by itself.
     pub async fn follow(self: Arc<Self>, db: DatabaseConnection) {
         let mut listener = None;
         loop {
-            if db.get_database_backend() == sea_orm::DbBackend::Postgres && listener.is_none() {
-                listener = listen(&db).await;
+            if db.get_database_backend() == sea_orm::DbBackend::Postgres
+                && listener.is_none()
+                && !self.is_unreachable()
+            {
+                listener = tokio::time::timeout(PROBE_WAIT, listen(&db))
+                    .await
+                    .ok()
+                    .flatten();
             }
             let notified = match listener.as_mut() {
-                Some(l) => match tokio::time::timeout(POLL * 5, l.recv()).await {
+                Some(l) => match tokio::time::timeout(POLL, l.recv()).await {
                     Ok(Ok(_)) => true,
                     Ok(Err(err)) => {
                         tracing::warn!(error = %err, "lost the change notifications; reconnecting");
                         listener = None;
-                        tokio::time::sleep(POLL).await;
                         false
                     }
                     Err(_) => false,
@@ -264,15 +383,24 @@ impl Engine {
                     false
                 }
             };
-            let behind = match (self.version(), changes::current(&db).await) {
-                (Some(mine), Ok(committed)) => committed > mine,
-                _ => false,
+            let asked = now_ms();
+            let committed = match tokio::time::timeout(PROBE_WAIT, changes::current(&db)).await {
+                Ok(Ok(committed)) => committed,
+                _ => {
+                    self.lost_contact();
+                    // The notifications' connection went with the rest.
+                    listener = None;
+                    continue;
+                }
             };
+            let behind = self.version().is_some_and(|mine| committed > mine);
             if notified || behind {
                 if let Err(err) = self.catch_up(&db).await {
                     tracing::warn!(error = %err, "could not catch up with the change log");
+                    continue;
                 }
             }
+            self.confirmed(asked, committed);
         }
     }
 }

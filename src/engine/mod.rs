@@ -29,7 +29,7 @@ pub mod snapshot;
 pub mod targets;
 pub mod territory;
 
-pub use handle::Engine;
+pub use handle::{Engine, Freshness};
 pub use period::{Granularity, Period};
 pub use snapshot::Snapshot;
 

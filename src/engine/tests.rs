@@ -176,7 +176,7 @@ impl<'a> Brute<'a> {
             if self.within(r.unit_id, unit)
                 && r.day >= p.from
                 && r.day <= p.to
-                && (campaign.is_none() || r.campaign_id.map(i64::from) == campaign)
+                && (campaign.is_none() || r.campaign_id == campaign)
             {
                 for m in 0..4 {
                     out[m] += i64::from(r.flows.to_array()[m]);
@@ -319,13 +319,13 @@ proptest! {
             r.flows = Flows::from_array([o[0] + 3, o[1] + 1 + i as i32, 0, o[3]]);
             deltas.push(FlowDelta {
                 unit_id: r.unit_id, day: r.day,
-                campaign_id: r.campaign_id.map(i64::from), team_id: r.team_id.map(i64::from),
+                campaign_id: r.campaign_id, team_id: r.team_id,
                 values: old.map(i64::from) - r.flows.map(i64::from),
             });
         }
         deltas.extend(new_reports.iter().map(|r| FlowDelta {
             unit_id: r.unit_id, day: r.day,
-            campaign_id: r.campaign_id.map(i64::from), team_id: r.team_id.map(i64::from),
+            campaign_id: r.campaign_id, team_id: r.team_id,
             values: r.flows.map(i64::from),
         }));
         let old = build(w.units.clone(), &[], &old_stocks, &before);

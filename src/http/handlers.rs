@@ -110,22 +110,30 @@ pub(super) async fn authenticate(
         None => None,
     };
     let version = tree.as_ref().map(|t| t.version());
-    match state
-        .access
-        .caller(&state.db, authorization, version, tree.as_deref())
-        .await
-    {
+    let caller = if state.engine.is_unreachable() {
+        state.access.caller_offline(authorization)
+    } else {
+        state
+            .access
+            .caller(&state.db, authorization, version, tree.as_deref())
+            .await
+    };
+    match caller {
         Ok(caller) => Ok((caller, fenced)),
         Err(err) => {
             let status = match err {
                 AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
-            Err(refused(
-                status,
-                media,
-                error_with_code(err.client_message(), err.code()),
-            ))
+            let mut refusal = refused(status, media, app_error(&err));
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                refusal.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(crate::error::UNAVAILABLE_RETRY_SECONDS),
+                );
+            }
+            Err(refusal)
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::access::{Caller, audit, cost, documents};
 use crate::error::codes;
 use crate::graphql::Loaders;
 use crate::store::access::AuditRecord;
+use crate::store::changes;
 
 use super::cache;
 use super::handlers::*;
@@ -118,6 +119,11 @@ pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, R
         async_graphql::Value::from(slot.status.as_str()),
     );
     slot.keep(call, &response, admission.estimate.as_ref());
+    if let Some(freshness) = freshness(state, call.fenced) {
+        response
+            .extensions
+            .insert("freshness".to_owned(), freshness);
+    }
     if let Some(note) = persisted {
         response
             .extensions
@@ -127,6 +133,31 @@ pub(super) async fn one(call: &Call<'_>, mut request: Request) -> (StatusCode, R
         record_unwritten(call, audit_record, &response).await;
     }
     finish(response)
+}
+
+/// `extensions.freshness`: the data version answered, when the database
+/// last confirmed it current, and whether this answer could not be checked
+/// against the database (it did not answer; the numbers come from memory).
+/// Absent before the engine's first snapshot.
+fn freshness(state: &AppState, fenced: bool) -> Option<async_graphql::Value> {
+    let freshness = state.engine.freshness(fenced)?;
+    let confirmed_at = freshness
+        .confirmed_ms
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or(async_graphql::Value::Null, |at| {
+            async_graphql::Value::from(at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        });
+    let mut value = async_graphql::indexmap::IndexMap::new();
+    value.insert(
+        async_graphql::Name::new("dataVersion"),
+        async_graphql::Value::from(freshness.data_version),
+    );
+    value.insert(async_graphql::Name::new("confirmedAt"), confirmed_at);
+    value.insert(
+        async_graphql::Name::new("stale"),
+        async_graphql::Value::from(freshness.stale),
+    );
+    Some(async_graphql::Value::Object(value))
 }
 
 /// `GET` runs queries only.
@@ -246,6 +277,12 @@ fn audit_record(
 
 /// Executes an admitted request within the query timeout; returns the
 /// response and whether a write committed the audit record.
+///
+/// A mutation runs in a task of its own, so that a client whose connection
+/// drops does not cancel it half-way, and the query timeout stops it only
+/// before its write begins ([`changes::WriteGate`]): after that it runs to
+/// its end, and its answer tells the truth about the commit. While the
+/// database does not answer, a mutation is refused at once.
 async fn execute(
     call: &Call<'_>,
     request: Request,
@@ -257,21 +294,47 @@ async fn execute(
         .data(Loaders::new(&state.db, &state.engine, caller.scope.clone()))
         .data(caller.clone());
     let timeout = Duration::from_millis(state.config.serve.limits.query_timeout_ms);
-    let execution = tokio::time::timeout(
-        timeout,
-        state.schemas.for_caller(introspection).execute(request),
-    );
-    let (executed, written) = match audit_record {
-        Some(record) => crate::store::changes::audited(record.clone(), execution).await,
-        None => (execution.await, false),
-    };
-    let response = executed.unwrap_or_else(|_| {
+    let timed_out = || {
         Response::from_errors(vec![error_with_code(
             format!("the request ran longer than {} ms", timeout.as_millis()),
             codes::TIMEOUT,
         )])
-    });
-    (response, written)
+    };
+    let schema = state.schemas.for_caller(introspection).clone();
+    let Some(record) = audit_record else {
+        return match tokio::time::timeout(timeout, schema.execute(request)).await {
+            Ok(response) => (response, false),
+            Err(_) => (timed_out(), false),
+        };
+    };
+    if state.engine.is_unreachable() {
+        let error = app_error(&crate::error::AppError::Unavailable(
+            "the database does not answer, so nothing can be written",
+        ));
+        return (Response::from_errors(vec![error]), false);
+    }
+    let gate = std::sync::Arc::new(changes::WriteGate::default());
+    let mut task = tokio::spawn(changes::audited(record.clone(), gate.clone(), async move {
+        schema.execute(request).await
+    }));
+    let finished = tokio::select! {
+        finished = &mut task => finished,
+        () = tokio::time::sleep(timeout) => {
+            if gate.stop() {
+                task.abort();
+                return (timed_out(), false);
+            }
+            // The write began: its commit decides the answer.
+            task.await
+        }
+    };
+    finished.unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a mutation's task failed");
+        (
+            Response::from_errors(vec![error_with_code("internal error", codes::INTERNAL)]),
+            false,
+        )
+    })
 }
 
 /// Records a mutation that was refused, or ran without writing.
@@ -280,6 +343,15 @@ async fn record_unwritten(call: &Call<'_>, record: Option<AuditRecord>, response
         return;
     };
     record.succeeded = response.errors.is_empty();
+    if call.state.engine.is_unreachable() {
+        // Waiting for a database that does not answer would hold the
+        // answer back: the record goes to the log instead.
+        tracing::warn!(
+            ?record,
+            "the database does not answer: a mutation's audit record is only logged"
+        );
+        return;
+    }
     if let Err(err) = crate::store::access::record_audit(&call.state.db, record).await {
         tracing::error!(error = %err, "could not record a mutation in the audit log");
     }
@@ -311,6 +383,10 @@ pub(super) fn cached(
         "responseCache".to_owned(),
         async_graphql::Value::from(cache::Status::Hit.as_str()),
     );
+    // Only a read behind the fence is answered from the cache.
+    if let Some(freshness) = freshness(state, true) {
+        extensions.insert("freshness".to_owned(), freshness);
+    }
     let mut body = Vec::with_capacity(entry.data.len() + 256);
     body.extend_from_slice(b"{\"data\":");
     body.extend_from_slice(&entry.data);

@@ -18,6 +18,15 @@ pub(super) fn error_with_code(message: impl Into<String>, code: &str) -> ServerE
     error
 }
 
+/// A request-level error (no place in the document) of an [`AppError`],
+/// with its code and extensions.
+pub(super) fn app_error(err: &crate::error::AppError) -> ServerError {
+    let extended = async_graphql::ErrorExtensions::extend(err);
+    let mut error = ServerError::new(extended.message, None);
+    error.extensions = extended.extensions;
+    error
+}
+
 /// A response that ran nothing: one error, with its status (under
 /// `application/json`, 200 unless the status does not depend on the media
 /// type).

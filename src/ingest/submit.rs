@@ -16,49 +16,17 @@ use crate::engine::Engine;
 use crate::error::{AppError, AppResult};
 use crate::model::day::today;
 use crate::model::rows::{ReportRow, StockRow};
+use crate::store::faults::is_transient;
 use crate::store::reports::{self, Correction, Refused, Submitted, WriteResult};
 use crate::store::stocks;
 
 /// Attempts of a write that the database refused for contention.
 const ATTEMPTS: u32 = 8;
 
-/// Whether the database refused a write for contention (a lock, a deadlock,
-/// a serialisation failure) rather than for the data: such a write is
-/// retried, never shown to the client. Decided by the database's own code,
-/// never by its message: PostgreSQL's SQLSTATE (`40001` serialization
-/// failure, `40P01` deadlock, `55P03` lock not available) and SQLite's
-/// primary result code (`SQLITE_BUSY` 5, `SQLITE_LOCKED` 6, whatever the
-/// extended code).
-pub fn is_transient(err: &DbErr) -> bool {
-    use sea_orm::RuntimeErr;
-    use sea_orm::sqlx::Error;
-    use sea_orm::sqlx::error::DatabaseError as _;
-    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx))
-    | DbErr::Query(RuntimeErr::SqlxError(sqlx))
-    | DbErr::Conn(RuntimeErr::SqlxError(sqlx))) = err
-    else {
-        return false;
-    };
-    let Error::Database(database) = sqlx.as_ref() else {
-        return false;
-    };
-    if let Some(sqlite) = database.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>() {
-        let primary = sqlite
-            .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .map(|code| code & 0xff);
-        return matches!(primary, Some(SQLITE_BUSY | SQLITE_LOCKED));
-    }
-    if let Some(postgres) = database.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>()
-    {
-        return matches!(postgres.code(), "40001" | "40P01" | "55P03");
-    }
-    false
-}
-
-/// SQLite's primary result codes for a database held by another writer.
-const SQLITE_BUSY: i32 = 5;
-const SQLITE_LOCKED: i32 = 6;
+/// No attempt starts after this long: contention that lasts longer (an
+/// SQLite file another process holds past its busy timeout) is answered
+/// `UNAVAILABLE`, to be retried later, rather than held open.
+const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Runs a write, retrying contention failures with a growing pause.
 pub async fn retrying<T, F, Fut>(mut write: F) -> Result<T, DbErr>
@@ -66,11 +34,14 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, DbErr>>,
 {
+    let started = std::time::Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
         match write().await {
-            Err(err) if attempt < ATTEMPTS && is_transient(&err) => {
+            Err(err)
+                if attempt < ATTEMPTS && started.elapsed() < PATIENCE && is_transient(&err) =>
+            {
                 tracing::debug!(error = %err, attempt, "write retried after contention");
                 tokio::time::sleep(Duration::from_millis(5 << attempt.min(7))).await;
             }
@@ -219,61 +190,5 @@ impl Writer {
         let version = retrying(|| stocks::set(&self.db, &valid)).await?;
         self.settle().await;
         Ok(version)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use sea_orm::{ConnectOptions, ConnectionTrait, Database, TransactionTrait};
-
-    use super::is_transient;
-
-    /// Real errors from a real database file: a write lock held by another
-    /// connection is contention; a missing table or a broken key is not.
-    #[tokio::test]
-    async fn contention_is_told_from_bad_data_by_code() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}/t.sqlite?mode=rwc", dir.path().display());
-        let connect = |url: String| async move {
-            let mut options = ConnectOptions::new(url);
-            options
-                .max_connections(1)
-                .sqlx_logging(false)
-                .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::ZERO));
-            Database::connect(options).await.expect("connect")
-        };
-        let holder = connect(url.clone()).await;
-        holder
-            .execute_unprepared("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-            .await
-            .expect("create");
-        let other = connect(url).await;
-
-        let txn = holder.begin().await.expect("begin");
-        txn.execute_unprepared("INSERT INTO t VALUES (1)")
-            .await
-            .expect("insert");
-        let busy = other
-            .execute_unprepared("INSERT INTO t VALUES (2)")
-            .await
-            .expect_err("the file is locked by the other connection");
-        assert!(is_transient(&busy), "{busy:?}");
-        txn.commit().await.expect("commit");
-
-        let missing = other
-            .execute_unprepared("INSERT INTO nowhere VALUES (1)")
-            .await
-            .expect_err("no such table");
-        assert!(!is_transient(&missing), "{missing:?}");
-        let duplicate = other
-            .execute_unprepared("INSERT INTO t VALUES (1)")
-            .await
-            .expect_err("duplicate key");
-        assert!(!is_transient(&duplicate), "{duplicate:?}");
-        assert!(!is_transient(&sea_orm::DbErr::Custom(
-            "database is locked".into()
-        )));
     }
 }

@@ -15,6 +15,7 @@ use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 use crate::engine::Snapshot;
 use crate::model::day::{Day, date, day};
 use crate::model::rows::{ReportRow, RowError, StockRow, ValidReport, ValidStock, codes};
+use crate::model::values::MAX_VALUE;
 
 struct CampaignRule {
     starts: Day,
@@ -173,14 +174,14 @@ impl Directory {
                 code: codes::NEGATIVE_VALUE,
                 message: format!("{value} is negative"),
             });
-        } else if value > self.ceiling {
+        } else if value > self.ceiling.min(MAX_VALUE) {
             errors.push(RowError {
                 row,
                 field: field.into(),
                 code: codes::VALUE_TOO_LARGE,
                 message: format!(
                     "{value} is above the ceiling of {} for one report",
-                    self.ceiling
+                    self.ceiling.min(MAX_VALUE)
                 ),
             });
         }
@@ -334,6 +335,15 @@ impl Directory {
                             field: field.into(),
                             code: codes::NEGATIVE_VALUE,
                             message: format!("{v} is negative"),
+                        });
+                    } else if v > MAX_VALUE {
+                        errors.push(RowError {
+                            row,
+                            field: field.into(),
+                            code: codes::VALUE_TOO_LARGE,
+                            message: format!(
+                                "{v} is above {MAX_VALUE}, the largest value a stock value holds"
+                            ),
                         });
                     }
                 }

@@ -135,10 +135,11 @@ pub struct StockInput {
 pub struct ReportInput {
     pub unit_id: i64,
     pub day: Day,
-    pub campaign_id: Option<i32>,
-    pub team_id: Option<i32>,
-    /// One day's values of one unit fit 32 bits (millions of these are held
-    /// while a snapshot is built, so they are kept small).
+    /// Ids keep their 64 bits from the database to the engine.
+    pub campaign_id: Option<i64>,
+    pub team_id: Option<i64>,
+    /// One report value is at most [`crate::model::values::MAX_VALUE`], so
+    /// one day's values of one unit fit 32 bits.
     pub flows: Flows<i32>,
 }
 

@@ -8,6 +8,12 @@ use std::ops::Sub;
 
 use entity::stock_value::StockMetric;
 
+/// The largest value one report or stock value may hold: GraphQL's `Int`
+/// (32-bit signed), the type every value is written as. The CSV reader,
+/// the checks of every row and the engine's reader hold values to it, so a
+/// value keeps its width end to end; sums are 64-bit.
+pub const MAX_VALUE: i64 = i32::MAX as i64;
+
 /// The four flows of a report: what one unit did on one day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Flows<T = i64> {

@@ -42,6 +42,57 @@ tokio::task_local! {
 struct PendingAudit {
     record: super::access::AuditRecord,
     written: std::sync::atomic::AtomicBool,
+    gate: std::sync::Arc<WriteGate>,
+}
+
+/// Whether a mutation's first write has begun, or its timeout came first.
+/// The query timeout stops a mutation only before its write begins: once
+/// a write transaction opens, the mutation runs to its end, so a write
+/// that commits is never reported as failed.
+#[derive(Debug, Default)]
+pub struct WriteGate(std::sync::atomic::AtomicU8);
+
+const GATE_OPEN: u8 = 0;
+const GATE_WRITING: u8 = 1;
+const GATE_STOPPED: u8 = 2;
+
+impl WriteGate {
+    /// Called as a write transaction opens: `false` when the request was
+    /// stopped first (then nothing may be written).
+    fn begin(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        match self
+            .0
+            .compare_exchange(GATE_OPEN, GATE_WRITING, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(state) => state == GATE_WRITING,
+        }
+    }
+
+    /// Stops the request unless its write has begun: `true` when stopped
+    /// (the caller abandons it), `false` when it must be let finish.
+    pub fn stop(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        match self
+            .0
+            .compare_exchange(GATE_OPEN, GATE_STOPPED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(state) => state == GATE_STOPPED,
+        }
+    }
+}
+
+/// Marks the running mutation's write as begun ([`WriteGate`]); an error
+/// when its timeout stopped it first.
+fn write_begins() -> Result<(), DbErr> {
+    match AUDIT.try_with(|p| p.gate.begin()) {
+        Ok(false) => Err(DbErr::Custom(
+            "the request was stopped by its timeout before its write began".into(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Runs a mutation's execution with its audit record: every write
@@ -50,13 +101,17 @@ struct PendingAudit {
 /// mutation that wrote is never without its record. Returns the output and
 /// whether the record was written (if not, the caller records the
 /// mutation that wrote nothing).
+///
+/// `gate` is how the mutation's timeout learns whether a write began.
 pub async fn audited<F: std::future::Future>(
     record: super::access::AuditRecord,
+    gate: std::sync::Arc<WriteGate>,
     execution: F,
 ) -> (F::Output, bool) {
     let pending = PendingAudit {
         record,
         written: std::sync::atomic::AtomicBool::new(false),
+        gate,
     };
     AUDIT
         .scope(pending, async {
@@ -72,6 +127,7 @@ pub async fn audited<F: std::future::Future>(
 /// Commits `txn` with the running mutation's audit record, if there is
 /// one: for writes outside the data version (a registered document).
 pub async fn commit_audited(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    write_begins()?;
     // Once per mutation: a later write of the same request (a second
     // mutation field) is covered by the record already committed.
     let record = AUDIT
@@ -92,6 +148,7 @@ pub async fn commit_audited(txn: DatabaseTransaction) -> Result<(), DbErr> {
 
 /// Opens a write transaction and takes the next data version.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<(DatabaseTransaction, i64), DbErr> {
+    write_begins()?;
     let txn = db.begin().await?;
     let version = take_version(&mut &txn).await?;
     Ok((txn, version))
@@ -304,8 +361,8 @@ const FLOW_RECORD: usize = 8 + 4 + 8 + 8 + 4 * 8;
 
 /// Binary payload: [`FORMAT`], a count and fixed-size little-endian
 /// records for the report deltas, then a count and the unit ids whose
-/// stocks changed, and nothing after.
-fn encode(change: &Change) -> Vec<u8> {
+/// stocks changed, and nothing after. Public for the change-log fuzz target.
+pub fn encode(change: &Change) -> Vec<u8> {
     let mut out = Vec::with_capacity(
         FORMAT.len() + 8 + change.flows.len() * FLOW_RECORD + change.stock_units.len() * 8,
     );
@@ -330,8 +387,9 @@ fn encode(change: &Change) -> Vec<u8> {
 /// Reads a payload; `None` (the replica rebuilds) for another format, a
 /// truncated or over-long payload, or counts the bytes cannot hold. Every
 /// count is checked against the bytes left before anything is reserved,
-/// so a damaged row can make no allocation larger than itself.
-fn decode(bytes: &[u8]) -> Option<Change> {
+/// so a damaged row can make no allocation larger than itself. The decoder
+/// of a logged change's payload, public for the change-log fuzz target.
+pub fn decode(bytes: &[u8]) -> Option<Change> {
     let rest = bytes.strip_prefix(&FORMAT)?;
     let mut at = 0usize;
     let mut take = |n: usize| -> Option<&[u8]> {

@@ -10,11 +10,23 @@ use sea_orm::{
 
 use crate::model::day::day;
 use crate::model::rows::{ReportInput, StockInput, UnitInput};
-use crate::model::values::Flows;
+use crate::model::values::{Flows, MAX_VALUE};
 
-/// A report value as 32 bits (validation keeps real ones far below).
-fn clamp32(v: i64) -> i32 {
-    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+/// A report's four values as the engine holds them. Every write path
+/// holds a value to `0..=MAX_VALUE`, so one outside it was not written
+/// through tiendo: the read stops with the row named rather than count a
+/// wrong number.
+fn flows32(unit_id: i64, d: NaiveDate, values: [i64; 4]) -> Result<Flows<i32>, DbErr> {
+    let mut out = [0i32; 4];
+    for (slot, v) in out.iter_mut().zip(values) {
+        *slot = i32::try_from(v).ok().filter(|v| *v >= 0).ok_or_else(|| {
+            DbErr::Custom(format!(
+                "the report of unit {unit_id} on {d} holds {v}, outside 0..={MAX_VALUE}: \
+                 it was not written through tiendo; correct the row"
+            ))
+        })?;
+    }
+    Ok(Flows::from_array(out))
 }
 
 /// Rows per page when reading reports.
@@ -179,9 +191,9 @@ pub async fn reports_in(
             each(&ReportInput {
                 unit_id,
                 day: day(d),
-                campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
-                team_id: team_id.and_then(|t| i32::try_from(t).ok()),
-                flows: Flows::from_array([applications, cards, accounts, visits].map(clamp32)),
+                campaign_id,
+                team_id,
+                flows: flows32(unit_id, d, [applications, cards, accounts, visits])?,
             });
         }
         if !full {
@@ -210,26 +222,26 @@ pub async fn reports(
                        accounts_activated, home_visits FROM reports";
     let convert =
         |(unit_id, d, campaign_id, team_id, applications, cards, accounts, visits): Row| {
-            ReportInput {
+            Ok::<_, DbErr>(ReportInput {
                 unit_id,
                 day: day(d),
-                campaign_id: campaign_id.and_then(|c| i32::try_from(c).ok()),
-                team_id: team_id.and_then(|t| i32::try_from(t).ok()),
-                flows: Flows::from_array([applications, cards, accounts, visits].map(clamp32)),
-            }
+                campaign_id,
+                team_id,
+                flows: flows32(unit_id, d, [applications, cards, accounts, visits])?,
+            })
         };
     let err = |e: sqlx::Error| DbErr::Custom(format!("reading reports: {e}"));
     match db.get_database_backend() {
         DbBackend::Sqlite => {
             let mut rows = sqlx::query_as::<_, Row>(SQL).fetch(db.get_sqlite_connection_pool());
             while let Some(row) = rows.try_next().await.map_err(err)? {
-                each(&convert(row));
+                each(&convert(row)?);
             }
         }
         DbBackend::Postgres => {
             let mut rows = sqlx::query_as::<_, Row>(SQL).fetch(db.get_postgres_connection_pool());
             while let Some(row) = rows.try_next().await.map_err(err)? {
-                each(&convert(row));
+                each(&convert(row)?);
             }
         }
         other => return Err(DbErr::Custom(format!("unsupported database {other:?}"))),

@@ -11,6 +11,7 @@ pub mod access;
 pub mod campaigns;
 pub mod changes;
 pub mod engine;
+pub mod faults;
 pub mod import;
 pub mod lineage;
 pub mod page;
@@ -64,8 +65,8 @@ pub async fn connect_sized(
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .connect_timeout(faults::ACQUIRE_TIMEOUT)
+        .acquire_timeout(faults::ACQUIRE_TIMEOUT);
     if is_sqlite {
         let size = if in_memory {
             1
@@ -76,7 +77,7 @@ pub async fn connect_sized(
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
+                .busy_timeout(faults::SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
                 .pragma("cache_size", "-16384")
                 .pragma("temp_store", "memory")

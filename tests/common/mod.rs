@@ -203,15 +203,21 @@ impl TestApp {
     /// A second server (another replica) over the same database, with its
     /// own rollup engine built from the tables.
     pub async fn replica(&self) -> TestApp {
-        let db = tiendo::store::connect(&self.database_url)
+        self.replica_at(&self.database_url).await
+    }
+
+    /// A replica that reaches the same database at another address (a
+    /// proxy in front of it).
+    pub async fn replica_at(&self, database_url: &str) -> TestApp {
+        let db = tiendo::store::connect(database_url)
             .await
-            .unwrap_or_else(|err| panic!("connect to {}: {err}", self.database_url));
+            .unwrap_or_else(|err| panic!("connect to {database_url}: {err}"));
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = tiendo::AppState::new(db, tiendo::Config::for_tests(self.database_url.clone()));
+        let state = tiendo::AppState::new(db, tiendo::Config::for_tests(database_url.to_owned()));
         tokio::spawn(async move {
             let shutdown = async {
                 let _ = rx.await;

@@ -129,7 +129,7 @@ impl Builder {
             }
         }
         if let Some(c) = r.campaign_id {
-            let per_unit = self.campaign_daily.entry(i64::from(c)).or_default();
+            let per_unit = self.campaign_daily.entry(c).or_default();
             let mut at = Some(idx);
             while let Some(u) = at {
                 add(
@@ -146,7 +146,7 @@ impl Builder {
         if let Some(t) = r.team_id {
             add(
                 self.team_daily
-                    .entry(i64::from(t))
+                    .entry(t)
                     .or_default()
                     .entry(r.day)
                     .or_insert([0; FLOWS]),

@@ -86,6 +86,21 @@ impl Loader<i64> for ChildrenLoader {
 
 /// The latest version of the unit with this level and code: from the
 /// engine's directory when it holds the units, else from the database.
+/// The root of a map: from the engine's directory when it has one (so the
+/// country answers while the database does not), else from the database.
+pub async fn root(
+    db: &DatabaseConnection,
+    engine: &Engine,
+    map: AdminMap,
+) -> Result<Option<Arc<Model>>, AppError> {
+    if let Some(snapshot) = with_directory(engine) {
+        if let Some(root) = snapshot.directory().root(map) {
+            return Ok(Some(root.clone()));
+        }
+    }
+    Ok(store::units::root(db, map).await?.map(Arc::new))
+}
+
 pub async fn by_level_code(
     db: &DatabaseConnection,
     engine: &Engine,

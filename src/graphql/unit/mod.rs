@@ -535,9 +535,9 @@ impl UnitQuery {
         #[graphql(desc = "The map. Omitted: the map in force today (VN2025 since 2025-07-01).")]
         map: Option<AdminMap>,
     ) -> Result<Unit> {
-        let root = store::units::root(ctx.db(), map_or_today(map))
-            .await
-            .map_err(AppError::from)?
+        let engine = ctx.loaders().snapshot.engine();
+        let root = loader::root(ctx.db(), engine, map_or_today(map))
+            .await?
             .ok_or_else(|| AppError::NotFound("root unit".into()))?;
         Unit::visible(ctx, root)
     }
