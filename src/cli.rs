@@ -418,7 +418,7 @@ async fn run_documents(database: DatabaseArgs, command: DocumentsCommand) -> Res
         DocumentsCommand::Register { file, name } => {
             let document = std::fs::read_to_string(&file)
                 .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
-            async_graphql::parser::parse_query(&document)
+            crate::access::guard::parse_document(&document)
                 .map_err(|err| format!("{} is not a GraphQL document: {err}", file.display()))?;
             let hash = crate::access::documents::hash(&document);
             let name = name.or_else(|| file.file_stem().map(|s| s.to_string_lossy().into_owned()));

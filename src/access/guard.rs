@@ -94,7 +94,7 @@ impl Guard {
             own_field_names(&mut copy);
             return Ok(copy);
         }
-        let document = async_graphql::parser::parse_query(query).map_err(|err| {
+        let document = parse_document(query).map_err(|err| {
             let mut error = ServerError::from(err);
             error
                 .extensions
@@ -222,6 +222,71 @@ impl Guard {
         );
         response.extensions.insert("cost".to_owned(), cost);
     }
+}
+
+/// Brackets (`{`, `[`, `(`) a document may nest, strings and comments
+/// aside. async-graphql's parser recurses once per level of an argument
+/// value (a list of lists, an object in an object) with no limit of its
+/// own, and a few thousand levels (a few KB of `[`) overflow a worker
+/// thread's stack, which aborts the whole server (found by fuzzing). Its
+/// own limit on selection sets is 64; no real document nests values more
+/// than a few deep.
+pub const MAX_BRACKET_NESTING: usize = 128;
+
+/// Parses a client's document, refusing one that nests brackets deeper
+/// than [`MAX_BRACKET_NESTING`] before the parser sees it, with the
+/// parser's own error for a document nested too deep. Every parse of a
+/// document a client sends goes through here.
+pub fn parse_document(query: &str) -> Result<ExecutableDocument, async_graphql::parser::Error> {
+    if nests_deeper_than(query, MAX_BRACKET_NESTING) {
+        return Err(async_graphql::parser::Error::RecursionLimitExceeded);
+    }
+    async_graphql::parser::parse_query(query)
+}
+
+/// Whether `query` nests `{`, `[` and `(` more than `limit` deep, not
+/// counting those in strings (`"…"` with `\` escapes, `"""…"""` with
+/// `\"""`) and comments (`#` to the end of the line), as the parser reads
+/// them.
+fn nests_deeper_than(query: &str, limit: usize) -> bool {
+    let b = query.as_bytes();
+    let (mut i, mut depth) = (0, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if b[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
+                    i += if b[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 fn refusal(code: &str, message: String, argument: Option<String>) -> ServerError {
