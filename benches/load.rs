@@ -47,7 +47,9 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
 
 mod common;
+mod datasets;
 use common::{COUNTRY, DRILL, RANKING, SERIES};
+use datasets::{ensure_postgres_database, postgres_admin, split_postgres, work_dir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tiendo");
 
@@ -203,13 +205,6 @@ fn rounds() -> usize {
         .unwrap_or(6)
 }
 
-fn work_dir() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
-    let dir = PathBuf::from(home).join(".cache/tiendo-bench");
-    std::fs::create_dir_all(&dir).expect("create the benchmark folder");
-    dir
-}
-
 fn tiendo(database_url: &str, args: &[&str]) -> String {
     let output = Command::new(BIN)
         .args(["--database-url", database_url])
@@ -267,45 +262,6 @@ async fn ensure_dataset(database_url: &str) -> i64 {
     tiendo(database_url, &["generate", "--days", "365"]);
     let db = tiendo::store::connect(database_url).await.expect("connect");
     count(db).await
-}
-
-/// `postgres://…/name` → (`postgres://…/postgres`, `name`).
-fn split_postgres(url: &str) -> (String, String) {
-    let (base, name) = url.rsplit_once('/').expect("a database name in the URL");
-    let name = name.split('?').next().unwrap_or(name).to_owned();
-    (format!("{base}/postgres"), name)
-}
-
-async fn postgres_admin(url: &str, sql: &str) {
-    let (admin, _) = split_postgres(url);
-    let db = tiendo::store::connect(&admin)
-        .await
-        .expect("connect to postgres");
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    db.close().await.ok();
-}
-
-async fn ensure_postgres_database(url: &str) {
-    let (admin, name) = split_postgres(url);
-    let db = tiendo::store::connect(&admin)
-        .await
-        .expect("connect to postgres");
-    let exists = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
-        ))
-        .await
-        .expect("list databases")
-        .is_some();
-    if !exists {
-        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create the benchmark database");
-    }
-    db.close().await.ok();
 }
 
 /// A `tiendo serve` process; stopped when dropped.

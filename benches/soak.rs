@@ -84,7 +84,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, MissedTickBehavior};
@@ -94,7 +94,9 @@ use tokio::time::{Instant, MissedTickBehavior};
     reason = "the soak repeats two of the shared documents; the others it asks with variables"
 )]
 mod common;
+mod datasets;
 use common::{DRILL, RANKING};
+use datasets::{ensure_postgres_database, postgres_admin, split_postgres, work_dir};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tiendo");
 
@@ -270,13 +272,6 @@ impl Phases {
     }
 }
 
-fn work_dir() -> PathBuf {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
-    let dir = PathBuf::from(home).join(".cache/tiendo-bench");
-    std::fs::create_dir_all(&dir).expect("create the benchmark folder");
-    dir
-}
-
 /// A small deterministic generator (SplitMix64): the same run asks the
 /// same questions.
 fn mix(seed: u64) -> u64 {
@@ -338,45 +333,6 @@ async fn ensure_dataset(database_url: &str) -> i64 {
         db.close().await.ok();
     }
     n
-}
-
-/// `postgres://…/name` → (`postgres://…/postgres`, `name`).
-fn split_postgres(url: &str) -> (String, String) {
-    let (base, name) = url.rsplit_once('/').expect("a database name in the URL");
-    let name = name.split('?').next().unwrap_or(name).to_owned();
-    (format!("{base}/postgres"), name)
-}
-
-async fn postgres_admin(url: &str, sql: &str) {
-    let (admin, _) = split_postgres(url);
-    let db = tiendo::store::connect(&admin)
-        .await
-        .expect("connect to postgres");
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    db.close().await.ok();
-}
-
-async fn ensure_postgres_database(url: &str) {
-    let (admin, name) = split_postgres(url);
-    let db = tiendo::store::connect(&admin)
-        .await
-        .expect("connect to postgres");
-    let exists = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
-        ))
-        .await
-        .expect("list databases")
-        .is_some();
-    if !exists {
-        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create the dataset's database");
-    }
-    db.close().await.ok();
 }
 
 fn sqlite_file(url: &str) -> String {

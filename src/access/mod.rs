@@ -226,18 +226,23 @@ impl AccessState {
         }
     }
 
+    /// The caller of a request without a key: anonymous, where allowed.
+    fn without_key(&self) -> Result<Caller, AppError> {
+        if self.settings.anonymous {
+            Ok(Caller::anonymous(&self.settings))
+        } else {
+            Err(AppError::Unauthenticated(
+                "send an API key: `Authorization: Bearer KEY`".into(),
+            ))
+        }
+    }
+
     /// The caller of a request while the database does not answer: anonymous
     /// as always, a key as this replica last checked it (within
     /// [`keys::TRUST_OFFLINE_FOR`]), else `UNAVAILABLE`.
     pub fn caller_offline(&self, authorization: Option<&str>) -> Result<Caller, AppError> {
         let Some(header) = authorization else {
-            return if self.settings.anonymous {
-                Ok(Caller::anonymous(&self.settings))
-            } else {
-                Err(AppError::Unauthenticated(
-                    "send an API key: `Authorization: Bearer KEY`".into(),
-                ))
-            };
+            return self.without_key();
         };
         self.keys
             .last_known(&bearer_hash(header)?)
@@ -259,13 +264,7 @@ impl AccessState {
         tree: Option<&crate::engine::Snapshot>,
     ) -> Result<Caller, AppError> {
         let Some(header) = authorization else {
-            return if self.settings.anonymous {
-                Ok(Caller::anonymous(&self.settings))
-            } else {
-                Err(AppError::Unauthenticated(
-                    "send an API key: `Authorization: Bearer KEY`".into(),
-                ))
-            };
+            return self.without_key();
         };
         let hash = bearer_hash(header)?;
         if let Some(caller) = self.keys.get(&hash, version) {
