@@ -50,6 +50,11 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        // Logs go to stderr, so a command's own output (an import's
+        // summary, an export) stays clean on stdout, and colours only when
+        // stderr is a terminal.
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

@@ -28,6 +28,7 @@ pub mod ranks;
 pub mod snapshot;
 pub mod targets;
 pub mod territory;
+pub mod versioned;
 
 pub use handle::{Engine, Freshness};
 pub use period::{Granularity, Period};

@@ -8,13 +8,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use entity::unit::{AdminMap, UnitLevel};
 
 use super::period::Period;
 use super::query::{Measure, Ranked};
 use super::snapshot::Snapshot;
+use super::versioned::VersionedCache;
 
 /// A unit's place in its group, now and in the previous period of equal
 /// length.
@@ -78,13 +78,11 @@ impl Placings {
 /// commune-level group holds 10,598 placings, and a client may vary the
 /// period at will): the least recently used go first. The engine holds one
 /// beside its snapshots (which stay immutable); a look-up at a newer data
-/// version empties it first, so rankings of an older version are never
-/// read (nor kept), and a look-up with an older snapshot still in use
-/// computes its answer without storing it.
+/// version empties it first (see [`VersionedCache`]), and a look-up with
+/// an older snapshot still in use computes its answer without storing it.
 #[derive(Debug)]
 pub struct RankCache {
-    version: AtomicI64,
-    held: moka::sync::Cache<(i64, RankingKey), Arc<Placings>>,
+    held: VersionedCache<RankingKey, Arc<Placings>>,
 }
 
 /// Bytes of one placing in a group (the placing, its place in the index
@@ -102,51 +100,7 @@ impl RankCache {
     /// A cache of at most `bytes` of placings.
     pub fn new(bytes: u64) -> Self {
         RankCache {
-            version: AtomicI64::new(i64::MIN),
-            held: moka::sync::Cache::builder()
-                .max_capacity(bytes)
-                .weigher(|_key: &(i64, RankingKey), placings: &Arc<Placings>| {
-                    u32::try_from(placings.bytes()).unwrap_or(u32::MAX)
-                })
-                .eviction_policy(moka::policy::EvictionPolicy::lru())
-                .build(),
-        }
-    }
-
-    /// Moves the cache to `data_version`: rankings of another version are
-    /// dropped. Returns whether the cache now serves that version (an
-    /// older snapshot still in use reads nothing from it and stores
-    /// nothing in it).
-    fn at(&self, data_version: i64) -> bool {
-        let held = self.version.load(Ordering::Acquire);
-        if held == data_version {
-            return true;
-        }
-        if held > data_version {
-            return false;
-        }
-        if self
-            .version
-            .compare_exchange(held, data_version, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
-            self.held.invalidate_all();
-        }
-        self.version.load(Ordering::Acquire) == data_version
-    }
-
-    fn get(&self, data_version: i64, key: &RankingKey) -> Option<Arc<Placings>> {
-        if !self.at(data_version) {
-            return None;
-        }
-        self.held.get(&(data_version, *key))
-    }
-
-    fn put(&self, data_version: i64, key: RankingKey, placings: Arc<Placings>) {
-        // The version is part of the key: a ranking stored just as the
-        // cache moves on is never read at the newer version.
-        if self.at(data_version) {
-            self.held.insert((data_version, key), placings);
+            held: VersionedCache::new(bytes, |_key, placings: &Arc<Placings>| placings.bytes()),
         }
     }
 
@@ -155,7 +109,7 @@ impl RankCache {
     /// the same result).
     pub fn placings(&self, snapshot: &Snapshot, key: RankingKey) -> Arc<Placings> {
         let version = snapshot.data_version();
-        if let Some(known) = self.get(version, &key) {
+        if let Some(known) = self.held.get(version, &key) {
             return known;
         }
         let units = match key.group {
@@ -165,14 +119,13 @@ impl RankCache {
         };
         let placings =
             Arc::new(snapshot.rank_with_movement(&units, key.measure, key.period, key.descending));
-        self.put(version, key, placings.clone());
+        self.held.put(version, key, placings.clone());
         placings
     }
 
     /// Bytes held now (after pending evictions).
     pub fn bytes(&self) -> u64 {
-        self.held.run_pending_tasks();
-        self.held.weighted_size()
+        self.held.bytes()
     }
 }
 

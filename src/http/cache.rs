@@ -10,7 +10,9 @@
 //!   new). An entry is served only while the replica's data version is
 //!   still that one: any write to reports, stocks, campaigns or teams moves
 //!   it (in the write's own transaction), a key revocation does not (keys
-//!   are checked before the cache is consulted).
+//!   are checked before the cache is consulted). The first request at a
+//!   newer version empties the cache, so dead answers are not kept either
+//!   ([`VersionedCache`]).
 //! - **Before a lookup the replica reaches the committed version** (the
 //!   read fence of [`crate::engine::fence`]): a write committed on any
 //!   replica before the request arrived is in the snapshot first, so no
@@ -40,6 +42,7 @@ use async_graphql::{Request, Response, Value};
 use entity::unit::UnitLevel;
 
 use crate::access::{Caller, Role};
+use crate::engine::versioned::VersionedCache;
 
 /// Root fields whose answer depends on the key, not only on its scope.
 const PER_KEY_FIELDS: &[&str] = &["viewer", "auditLog"];
@@ -100,7 +103,8 @@ impl Key {
         if !request.uploads.is_empty() || request.query.len() > MAX_KEY_BYTES {
             return None;
         }
-        let variables = serde_json::to_string(&request.variables).ok()?;
+        let mut variables = serde_json::to_string(&request.variables).ok()?;
+        variables.shrink_to_fit();
         if request.query.len() + variables.len() > MAX_KEY_BYTES {
             return None;
         }
@@ -134,46 +138,37 @@ impl Key {
     }
 }
 
-/// One cached answer.
+/// One cached answer (of the data version the cache holds).
 #[derive(Debug)]
 pub struct Entry {
-    /// The data version it was computed at.
-    pub data_version: i64,
-    /// `data`, serialized.
-    pub data: Vec<u8>,
+    /// `data`, serialized (no spare capacity: the weigher counts `len`).
+    pub data: Box<[u8]>,
     /// The cost it was charged, and what it actually cost.
     pub requested: u64,
     pub actual: u64,
     pub nodes: u64,
 }
 
-/// The cache of one replica, bounded in bytes.
+/// The cache of one replica, bounded in bytes. It holds answers of the
+/// newest data version only: a write empties it (see
+/// [`VersionedCache`]), so dead answers never crowd out live ones.
 pub struct ResponseCache {
-    entries: moka::sync::Cache<Arc<Key>, Arc<Entry>>,
+    entries: VersionedCache<Key, Arc<Entry>>,
 }
 
 impl ResponseCache {
     /// A cache holding at most about `bytes` of keys and responses.
     pub fn new(bytes: u64) -> Self {
-        let entries = moka::sync::Cache::builder()
-            .max_capacity(bytes)
-            .weigher(|key: &Arc<Key>, entry: &Arc<Entry>| {
-                u32::try_from(key.weight() + entry.data.len() + 128).unwrap_or(u32::MAX)
-            })
-            .build();
-        ResponseCache { entries }
+        ResponseCache {
+            entries: VersionedCache::new(bytes, |key: &Key, entry: &Arc<Entry>| {
+                key.weight() + entry.data.len() + 128
+            }),
+        }
     }
 
     /// The answer to `key` computed at `data_version`, if one is held.
     pub fn get(&self, key: &Key, data_version: i64) -> Option<Arc<Entry>> {
-        let entry = self.entries.get(key)?;
-        if entry.data_version == data_version {
-            Some(entry)
-        } else {
-            // Computed before a write: it will never be served again.
-            self.entries.invalidate(key);
-            None
-        }
+        self.entries.get(data_version, key)
     }
 
     /// Keeps `response` for `key`, if it may be cached: a query that ran
@@ -198,6 +193,7 @@ impl ResponseCache {
         let Ok(data) = serde_json::to_vec(&response.data) else {
             return;
         };
+        let data = data.into_boxed_slice();
         let actual = response
             .extensions
             .get("cost")
@@ -210,10 +206,10 @@ impl ResponseCache {
                 _ => None,
             })
             .unwrap_or(requested);
-        self.entries.insert(
-            Arc::new(key),
+        self.entries.put(
+            data_version,
+            key,
             Arc::new(Entry {
-                data_version,
                 data,
                 requested,
                 actual,
@@ -224,8 +220,7 @@ impl ResponseCache {
 
     /// Number of answers held (for tests and logs; approximate).
     pub fn len(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.entry_count()
+        self.entries.len()
     }
 
     /// Whether nothing is held.

@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod contract;
+pub mod process;
 
 use std::sync::Arc;
 use std::time::Duration;
