@@ -480,7 +480,7 @@ db_test!(nothing, async fn sigkill_at_random_moments_loses_and_tears_nothing(app
 
     for kill in 0..KILLS {
         // When a server starts
-        let mut server = ServerProcess::start(&app.database_url, &["--warm-up-wait-ms", "3000"]);
+        let mut server = ServerProcess::start(&app.database_url, &["--no-demo", "--warm-up-wait-ms", "3000"]);
         let clients = Clients {
             http: http.clone(),
             url: server.url(""),
@@ -528,7 +528,7 @@ db_test!(nothing, async fn sigkill_at_random_moments_loses_and_tears_nothing(app
     // And after the last restart the server catches up with everything:
     // the pending batch is taken whole once, every unanswered correction is
     // found done or not, and the rollups equal the raw sums
-    let server = ServerProcess::start(&app.database_url, &[]);
+    let server = ServerProcess::start(&app.database_url, &["--no-demo"]);
     server.listening(&http).await;
     server.ready(&http, Duration::from_secs(120)).await;
     let clients = Clients {

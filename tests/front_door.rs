@@ -7,9 +7,9 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::process::ServerProcess;
 use common::{TestApp, db_test, error_codes};
 use serde_json::{Value, json};
 use tiendo::access::Role;
@@ -74,79 +74,19 @@ fn raw_post(address: &str, body: &Value) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-/// A `tiendo serve` process (the real binary) over `database_url`; killed
-/// when dropped.
-struct ServerProcess {
-    child: Child,
-    base: String,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProcess {
-    /// Starts `tiendo serve` with `args` and waits for `/healthz`.
-    async fn start(database_url: &str, args: &[&str]) -> ServerProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_tiendo"))
-            .args(["--database-url", database_url, "serve"])
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .args(args)
-            .env_remove("TIENDO_NO_DEMO")
-            .env_remove("TIENDO_DEMO")
-            .env_remove("DATABASE_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start tiendo serve");
-        let server = ServerProcess {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            let ok = client
-                .get(format!("{}/healthz", server.base))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200);
-            if ok {
-                return server;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "tiendo serve did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Resident memory of the process, in bytes (Linux).
-    fn resident_bytes(&self) -> u64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("status");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .expect("VmRSS")
-            * 1024
-    }
+/// Starts the real `tiendo serve` with `args` and waits for `/healthz`.
+async fn healthy_server(database_url: &str, args: &[&str]) -> ServerProcess {
+    let server = ServerProcess::start(database_url, args);
+    server
+        .answers(&reqwest::Client::new(), "/healthz", Duration::from_secs(60))
+        .await;
+    server
 }
 
 db_test!(units, async fn a_flood_of_persisted_documents_stays_within_the_bounds(app) {
     // Given the real server, with budgets so large that only the byte
     // bounds can stop the flood
-    let server = ServerProcess::start(&app.database_url, &[
+    let server = healthy_server(&app.database_url, &[
         "--anonymous-budget", "1000000000", "--anonymous-refill", "1000000000",
         "--key-budget", "1000000000", "--key-refill", "1000000000",
         "--persisted-queries-anonymous-mb", "4", "--persisted-queries-per-key-kb", "1024",
@@ -156,7 +96,7 @@ db_test!(units, async fn a_flood_of_persisted_documents_stays_within_the_bounds(
     // parse cache and the response cache.
     let bounds: u64 = (4 << 20) + (1 << 20) + (8 << 20) + (16 << 20);
     let client = reqwest::Client::new();
-    let url = format!("{}/graphql", server.base);
+    let url = server.url("/graphql");
     let post = |body: Value, key: Option<String>| {
         let mut request = client.post(&url).json(&body);
         if let Some(key) = key {
@@ -174,7 +114,7 @@ db_test!(units, async fn a_flood_of_persisted_documents_stays_within_the_bounds(
     let before = server.resident_bytes();
 
     // When, without a key, 400 documents of 1 MiB are sent with their hash
-    let address = server.base.trim_start_matches("http://").to_owned();
+    let address = server.url("").trim_start_matches("http://").to_owned();
     let answers = tokio::task::spawn_blocking(move || {
         (0..400usize)
             .map(|i| raw_post(&address, &persisted(&padded_document(i, 1 << 20))))
@@ -506,7 +446,7 @@ async fn an_empty_postgres_database_stays_empty_without_demo() {
         .await
         .expect("create");
     // When the server starts on it without --demo or --no-demo
-    let server = ServerProcess::start(&url, &[]).await;
+    let server = healthy_server(&url, &[]).await;
     // Then it migrated it and loaded nothing
     let db = tiendo::store::connect(&url).await.expect("connect");
     let units = db

@@ -37,7 +37,7 @@ db_test!(nothing, async fn a_warming_server_says_so_at_once(app) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // When a server starts on it
-    let server = ServerProcess::start(&app.database_url, &["--warm-up-wait-ms", "1000"]);
+    let server = ServerProcess::start(&app.database_url, &["--no-demo", "--warm-up-wait-ms", "1000"]);
     let client = reqwest::Client::new();
     let started = Instant::now();
     server.listening(&client).await;

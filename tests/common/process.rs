@@ -4,7 +4,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A `tiendo serve --no-demo` process on a free port, killed when dropped.
+/// A `tiendo serve` process on a free port, killed when dropped.
 pub struct ServerProcess {
     child: Child,
     port: u16,
@@ -17,18 +17,20 @@ impl Drop for ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `tiendo serve --no-demo` over `database_url`, with `args`
-    /// added to `serve`'s options.
+    /// Starts `tiendo serve` over `database_url`, with `args` added to
+    /// `serve`'s options (the demo settings of the environment ignored).
     pub fn start(database_url: &str, args: &[&str]) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
         let child = Command::new(env!("CARGO_BIN_EXE_tiendo"))
-            .args(["--database-url", database_url, "serve", "--no-demo"])
+            .args(["--database-url", database_url, "serve"])
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(args)
             .env_remove("DATABASE_URL")
+            .env_remove("TIENDO_NO_DEMO")
+            .env_remove("TIENDO_DEMO")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -51,7 +53,12 @@ impl ServerProcess {
 
     /// Waits until `path` answers 200, at most `within`; returns how long
     /// after the call it did.
-    async fn answers(&self, client: &reqwest::Client, path: &str, within: Duration) -> Duration {
+    pub async fn answers(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        within: Duration,
+    ) -> Duration {
         let asked = Instant::now();
         loop {
             if let Ok(response) = client.get(self.url(path)).send().await
@@ -77,5 +84,17 @@ impl ServerProcess {
     /// `within`.
     pub async fn ready(&self, client: &reqwest::Client, within: Duration) -> Duration {
         self.answers(client, "/readyz", within).await
+    }
+
+    /// Resident memory of the process, in bytes (Linux).
+    pub fn resident_bytes(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmRSS")
+            * 1024
     }
 }
