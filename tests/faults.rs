@@ -6,8 +6,8 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{Backend, TestApp, db_test, error_codes, tiendo};
@@ -216,43 +216,59 @@ async fn a_write_that_began_is_answered_truthfully(app) {
 });
 
 /// A TCP proxy in front of the database that can cut every connection and
-/// refuse new ones, then let them through again: an outage on demand.
+/// refuse new ones, then let them through again: an outage on demand. It
+/// can also let one `COMMIT` through to the database and cut its
+/// connection before the answer comes back.
 struct Proxy {
     port: u16,
     open: Arc<AtomicBool>,
     cut: Arc<tokio::sync::Notify>,
+    commit_trap: Arc<AtomicBool>,
 }
 
 impl Proxy {
     async fn to(target: &str) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("address").port();
-        let open = Arc::new(AtomicBool::new(true));
-        let cut = Arc::new(tokio::sync::Notify::new());
-        let (target, is_open, cut_all) = (target.to_owned(), open.clone(), cut.clone());
+        let proxy = Proxy {
+            port,
+            open: Arc::default(),
+            cut: Arc::default(),
+            commit_trap: Arc::default(),
+        };
+        proxy.open.store(true, Ordering::SeqCst);
+        let (target, is_open, cut_all, trap) = (
+            target.to_owned(),
+            proxy.open.clone(),
+            proxy.cut.clone(),
+            proxy.commit_trap.clone(),
+        );
         tokio::spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else {
+                let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
                 if !is_open.load(Ordering::SeqCst) {
+                    let mut client = client;
                     let _ = client.shutdown().await;
                     continue;
                 }
-                let target = target.clone();
-                let cut_all = cut_all.clone();
+                let (target, cut_all, trap) = (target.clone(), cut_all.clone(), trap.clone());
                 tokio::spawn(async move {
-                    let Ok(mut server) = TcpStream::connect(&target).await else {
+                    let Ok(server) = TcpStream::connect(&target).await else {
                         return;
                     };
+                    let (client_reads, client_writes) = client.into_split();
+                    let (server_reads, server_writes) = server.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        () = relay(client_reads, server_writes, Some(&trap)) => {}
+                        () = relay(server_reads, client_writes, None) => {}
                         () = cut_all.notified() => {}
                     }
                 });
             }
         });
-        Proxy { port, open, cut }
+        proxy
     }
 
     /// Cuts every connection and refuses new ones.
@@ -264,6 +280,43 @@ impl Proxy {
     /// Lets connections through again.
     fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
+    }
+
+    /// The next `COMMIT` any connection sends reaches the database, and
+    /// that connection is cut before the database's answer is relayed.
+    fn trap_next_commit(&self) {
+        self.commit_trap.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Copies bytes one way until either side closes. With `trap` armed, a
+/// chunk carrying PostgreSQL's simple-query `COMMIT` is passed on and the
+/// connection is closed (disarming the trap).
+async fn relay(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    trap: Option<&AtomicBool>,
+) {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(n @ 1..) = from.read(&mut buffer).await else {
+            return;
+        };
+        let chunk = &buffer[..n];
+        if to.write_all(chunk).await.is_err() {
+            return;
+        }
+        let commits = chunk.windows(7).any(|w| w == b"COMMIT\0");
+        if commits
+            && let Some(trap) = trap
+            && trap.swap(false, Ordering::SeqCst)
+        {
+            // The COMMIT is in the database's socket; its answer is not
+            // relayed.
+            let _ = to.flush().await;
+            return;
+        }
     }
 }
 
@@ -287,10 +340,195 @@ fn stale(body: &Value) -> Option<bool> {
     body["extensions"]["freshness"]["stale"].as_bool()
 }
 
-/// A PostgreSQL outage through a proxy that cuts the server's connections:
-/// reads go on from memory marked stale, writes fail fast with nothing
-/// written, and after the database returns the server is fresh again
-/// within 5 s, with a write another replica made meanwhile.
+/// The commune the load writes to, one report a day from 2024-01-01 on
+/// (at most 547 days, to 2025-06-30, the last day of its map), apart from
+/// the 2023 figures the outage test follows.
+const LOAD_COMMUNE: &str = "13363";
+
+/// The country's 2023 cards and the load commune's cards since 2024, in
+/// one read.
+const LOAD_READ: &str = r#"{
+  country(map: VN2023) { rollup(period: { from: "2023-01-01", to: "2023-12-31" }) { cardsIssued } }
+  unit(level: COMMUNE, code: "13363", map: VN2023) {
+    rollup(period: { from: "2024-01-01", to: "2025-06-30" }) { cardsIssued }
+  }
+}"#;
+
+/// The day of the load's `n`th write.
+fn load_day(n: u64) -> String {
+    (chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a day") + chrono::Days::new(n)).to_string()
+}
+
+/// What became of the load's writes (each a day number).
+#[derive(Debug, Default)]
+struct Writes {
+    /// Answered without errors: must be in the database at the end.
+    acknowledged: Vec<u64>,
+    /// Refused with `UNAVAILABLE`: must not be.
+    refused: Vec<u64>,
+    /// `UNAVAILABLE` with `writeOutcome: UNKNOWN`: either.
+    in_doubt: Vec<u64>,
+    /// Any other answer (a failure of the test).
+    wrong: Vec<String>,
+}
+
+/// Readers and writers against a server while its database goes away
+/// and comes back. Each write is one report of [`LOAD_COMMUNE`] on a day of
+/// its own with one card, so the commune's rollup counts the writes taken.
+struct Load {
+    stop: Arc<AtomicBool>,
+    /// Writes begun (the next day number).
+    begun: Arc<AtomicU64>,
+    writes: Arc<Mutex<Writes>>,
+    reads: Arc<AtomicU64>,
+    /// Reads that were not 200 with a right answer.
+    wrong_reads: Arc<Mutex<Vec<String>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    /// Starts `readers` readers and `writers` writers on `app`. The
+    /// country's 2023 cards (which the load never writes) may only be one
+    /// of `country`, in that order.
+    fn start(app: &Arc<TestApp>, readers: usize, writers: usize, country: &'static [i64]) -> Load {
+        let mut load = Load {
+            stop: Arc::default(),
+            begun: Arc::default(),
+            writes: Arc::default(),
+            reads: Arc::default(),
+            wrong_reads: Arc::default(),
+            tasks: Vec::new(),
+        };
+        for _ in 0..writers {
+            let (app, stop, begun, writes) = (
+                app.clone(),
+                load.stop.clone(),
+                load.begun.clone(),
+                load.writes.clone(),
+            );
+            load.tasks.push(tokio::spawn(async move {
+                while !stop.load(Ordering::SeqCst) {
+                    let n = begun.fetch_add(1, Ordering::SeqCst);
+                    let reports =
+                        json!({ "reports": [row(LOAD_COMMUNE, &load_day(n), [1, 1, 1, 1])] });
+                    let (status, body) = app.post_as(Some(&app.admin_key), SUBMIT, reports).await;
+                    let unavailable = error_codes(&body) == ["UNAVAILABLE"];
+                    {
+                        let mut writes = writes.lock().expect("the writes");
+                        if status == 200 && body["data"]["submitReports"]["accepted"] == 1 {
+                            writes.acknowledged.push(n);
+                        } else if unavailable
+                            && body["errors"][0]["extensions"]["writeOutcome"] == "UNKNOWN"
+                        {
+                            writes.in_doubt.push(n);
+                        } else if unavailable {
+                            writes.refused.push(n);
+                        } else {
+                            writes.wrong.push(format!("day {n}: {status} {body}"));
+                        }
+                    }
+                    let pause = if unavailable { 100 } else { 60 };
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+            }));
+        }
+        for _ in 0..readers {
+            let (app, stop, begun, writes, reads, wrong) = (
+                app.clone(),
+                load.stop.clone(),
+                load.begun.clone(),
+                load.writes.clone(),
+                load.reads.clone(),
+                load.wrong_reads.clone(),
+            );
+            load.tasks.push(tokio::spawn(async move {
+                let (mut country_seen, mut commune_seen) = (0, 0);
+                while !stop.load(Ordering::SeqCst) {
+                    // Every write this replica acknowledged before the read
+                    // began is in the answer, and no write not yet begun;
+                    // and no answer goes back in time
+                    let acknowledged = writes.lock().expect("the writes").acknowledged.len() as i64;
+                    let (status, body) = app
+                        .post_as(Some(&app.admin_key), LOAD_READ, json!({}))
+                        .await;
+                    let begun = begun.load(Ordering::SeqCst) as i64;
+                    let at = |c: i64| country.iter().position(|&v| v == c);
+                    let in_country = body["data"]["country"]["rollup"]["cardsIssued"]
+                        .as_i64()
+                        .and_then(at);
+                    let commune = body["data"]["unit"]["rollup"]["cardsIssued"].as_i64();
+                    let right = status == 200
+                        && in_country.is_some_and(|i| i >= country_seen)
+                        && commune
+                            .is_some_and(|c| c >= acknowledged.max(commune_seen) && c <= begun);
+                    if right {
+                        country_seen = in_country.unwrap_or_default();
+                        commune_seen = commune.unwrap_or_default();
+                    } else {
+                        wrong.lock().expect("the wrong reads").push(format!(
+                            "{status} {body} (acknowledged before it: {acknowledged}, begun: \
+                             {begun}, seen before: {country_seen}/{commune_seen})"
+                        ));
+                    }
+                    reads.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }));
+        }
+        load
+    }
+
+    /// The number of writes acknowledged so far.
+    fn acknowledged(&self) -> usize {
+        self.writes.lock().expect("the writes").acknowledged.len()
+    }
+
+    /// Stops the load: what became of its writes, the number of reads and
+    /// the wrong ones.
+    async fn stop(self) -> (Writes, u64, Vec<String>) {
+        self.stop.store(true, Ordering::SeqCst);
+        for task in self.tasks {
+            task.await.expect("a load task");
+        }
+        let writes = std::mem::take(&mut *self.writes.lock().expect("the writes"));
+        let wrong = std::mem::take(&mut *self.wrong_reads.lock().expect("the wrong reads"));
+        (writes, self.reads.load(Ordering::SeqCst), wrong)
+    }
+}
+
+/// The days of the load commune's reports in the database.
+async fn load_days(app: &TestApp) -> std::collections::BTreeSet<u64> {
+    let db = tiendo::store::connect(&app.database_url)
+        .await
+        .expect("connect");
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT CAST(r.day AS TEXT) FROM reports r JOIN units u ON u.id = r.unit_id
+                 WHERE u.map = 'vn2023' AND u.level = 'commune' AND u.code = '{LOAD_COMMUNE}'
+                   AND r.day >= '2024-01-01'"
+            ),
+        ))
+        .await
+        .expect("the load's reports");
+    db.close().await.ok();
+    let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a day");
+    rows.iter()
+        .map(|r| {
+            let day: String = r.try_get_by_index(0).expect("a day");
+            let day: chrono::NaiveDate = day.parse().expect("an ISO day");
+            (day - first).num_days() as u64
+        })
+        .collect()
+}
+
+/// A PostgreSQL outage through a proxy that cuts the server's connections,
+/// under load (four readers and two writers all along): reads go on from
+/// memory marked stale and never answer wrong, writes fail fast with
+/// nothing written, and after the database returns the server is fresh
+/// again within 5 s, with a write another replica made meanwhile; no
+/// acknowledged write is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs TIENDO_TEST_POSTGRES; run with --include-ignored"]
 async fn a_postgres_outage_is_served_from_memory_and_recovered() {
@@ -317,7 +555,7 @@ async fn a_postgres_outage_is_served_from_memory_and_recovered() {
         url, direct.database_url,
         "the test database is on 127.0.0.1:5432"
     );
-    let app = direct.replica_at(&url).await;
+    let app = Arc::new(direct.replica_at(&url).await);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, body) = country_cards(&app).await;
@@ -335,9 +573,17 @@ async fn a_postgres_outage_is_served_from_memory_and_recovered() {
         .post_as(Some(&app.admin_key), "{ viewer { role } }", json!({}))
         .await;
     assert_eq!(status, 200, "{keyed}");
+    // and dashboards read and officers write to it all along
+    let load = Load::start(&app, 4, 2, &[10, 15, 16]);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        load.acknowledged() > 0,
+        "no write went through before the outage"
+    );
 
     // When the database goes away
     proxy.cut();
+    let cut = load.acknowledged();
     // Then reads keep answering the same numbers from memory, marked stale
     let mut saw_stale = false;
     for _ in 0..20 {
@@ -444,6 +690,60 @@ async fn a_postgres_outage_is_served_from_memory_and_recovered() {
         rollup(&direct, "COMMUNE", "18586", "2023-04-17", "2023-04-17").await["cardsIssued"],
         0
     );
+
+    // And under the load all along, every read was 200 with a right
+    // answer, every acknowledged write is in the database, and no refused
+    // one is
+    let restored = load.acknowledged();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (writes, reads, wrong_reads) = load.stop().await;
+    let sent = writes.acknowledged.len() + writes.refused.len() + writes.in_doubt.len();
+    assert!(
+        sent <= 547,
+        "{sent} writes: more days than the commune's map has"
+    );
+    assert!(
+        wrong_reads.is_empty(),
+        "{} wrong reads of {reads}, the first: {:?}",
+        wrong_reads.len(),
+        &wrong_reads[..wrong_reads.len().min(3)]
+    );
+    assert!(
+        writes.wrong.is_empty(),
+        "wrong answers to writes: {:?}",
+        writes.wrong
+    );
+    assert!(!writes.refused.is_empty(), "no write met the outage");
+    assert!(
+        writes.acknowledged.len() > restored && restored >= cut,
+        "the writers did not go on after the outage ({cut} before, {restored} at the return, {} in all)",
+        writes.acknowledged.len()
+    );
+    let days = load_days(&app).await;
+    let lost: Vec<_> = writes
+        .acknowledged
+        .iter()
+        .filter(|n| !days.contains(n))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:?}");
+    let written: Vec<_> = writes.refused.iter().filter(|n| days.contains(n)).collect();
+    assert!(written.is_empty(), "refused writes written: {written:?}");
+    assert!(
+        days.iter()
+            .all(|n| writes.acknowledged.contains(n) || writes.in_doubt.contains(n)),
+        "a report nobody was told of: {days:?}"
+    );
+    // and the server's rollup counts exactly the reports written
+    assert_eq!(
+        rollup(&app, "COMMUNE", LOAD_COMMUNE, "2024-01-01", "2025-06-30").await["cardsIssued"],
+        json!(days.len())
+    );
+    println!(
+        "under load: {reads} reads, {} writes acknowledged, {} refused during the outage, {} in doubt",
+        writes.acknowledged.len(),
+        writes.refused.len(),
+        writes.in_doubt.len()
+    );
 }
 
 db_test!(catalogue, async fn an_sqlite_file_locked_past_its_busy_timeout_refuses_writes_only(app) {
@@ -478,3 +778,69 @@ db_test!(catalogue, async fn an_sqlite_file_locked_past_its_busy_timeout_refuses
     assert_eq!(error_codes(&body), Vec::<String>::new(), "{body}");
     assert_eq!(reports_of_18586(&app).await, 2);
 });
+
+/// A write whose `COMMIT` reaches PostgreSQL but whose answer never comes
+/// back (the connection is cut in between) cannot be known written or
+/// not: the server says so (`UNAVAILABLE` with `writeOutcome: UNKNOWN`)
+/// rather than that nothing was written, and the client that reads back
+/// once the database answers again finds it done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs TIENDO_TEST_POSTGRES; run with --include-ignored"]
+async fn a_commit_whose_answer_is_lost_is_told_in_doubt() {
+    // Given a server that reaches its database through a proxy
+    let direct = TestApp::spawn(
+        "faults_commit_in_doubt",
+        Backend::Postgres,
+        tiendo::demo::DemoParts::Catalogue,
+    )
+    .await;
+    let proxy = Proxy::to("127.0.0.1:5432").await;
+    let url = direct
+        .database_url
+        .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let app = direct.replica_at(&url).await;
+    let submit = |day: &str, cards: i64| {
+        let reports = json!({ "reports": [row("18586", day, [1, cards, 1, 1])] });
+        app.post_as(Some(&app.admin_key), SUBMIT, reports)
+    };
+    let (status, body) = submit("2023-04-16", 10).await;
+    assert_eq!((status, error_codes(&body)), (200, vec![]), "{body}");
+
+    // When the database takes a write's COMMIT and its answer is lost
+    proxy.trap_next_commit();
+    let (_, body) = submit("2023-04-17", 7).await;
+
+    // Then the server does not say the write failed: it says it cannot tell
+    assert_eq!(error_codes(&body), vec!["UNAVAILABLE"], "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["writeOutcome"], "UNKNOWN",
+        "{body}"
+    );
+    assert!(
+        !proxy.commit_trap.load(Ordering::SeqCst),
+        "the trap was never sprung"
+    );
+    // And the write is found done once the database answers again
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = app
+            .post_as(
+                Some(&app.admin_key),
+                ROLLUP,
+                json!({ "level": "COMMUNE", "code": "18586", "from": "2023-04-17", "to": "2023-04-17" }),
+            )
+            .await;
+        if status == 200 && body["data"]["unit"]["rollup"]["cardsIssued"] == 7 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the in-doubt write is not found: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // and resubmitting it (as the client is told) changes nothing
+    let (status, body) = submit("2023-04-17", 7).await;
+    assert_eq!((status, error_codes(&body)), (200, vec![]), "{body}");
+    assert_eq!(reports_of_18586(&direct).await, 2);
+}

@@ -110,13 +110,20 @@ pub(super) async fn authenticate(
         None => None,
     };
     let version = tree.as_ref().map(|t| t.version());
+    // While the database does not answer, a key is taken as this replica
+    // last checked it; that includes a check that found the database gone
+    // before the replica noticed (the first requests of an outage).
     let caller = if state.engine.is_unreachable() {
         state.access.caller_offline(authorization)
     } else {
-        state
+        match state
             .access
             .caller(&state.db, authorization, version, tree.as_deref())
             .await
+        {
+            Err(AppError::Unavailable(_)) => state.access.caller_offline(authorization),
+            checked => checked,
+        }
     };
     match caller {
         Ok(caller) => Ok((caller, fenced)),

@@ -328,13 +328,40 @@ async fn execute(
             task.await
         }
     };
-    finished.unwrap_or_else(|err| {
-        tracing::error!(error = %err, "a mutation's task failed");
-        (
-            Response::from_errors(vec![error_with_code("internal error", codes::INTERNAL)]),
-            false,
-        )
-    })
+    match finished {
+        Ok((mut response, audited)) => {
+            if audited.in_doubt {
+                tell_in_doubt(&mut response);
+            }
+            (response, audited.written)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "a mutation's task failed");
+            (
+                Response::from_errors(vec![error_with_code("internal error", codes::INTERNAL)]),
+                false,
+            )
+        }
+    }
+}
+
+/// A mutation whose `COMMIT` went unanswered ([`changes::Audited::in_doubt`])
+/// says so: its `UNAVAILABLE` errors carry `extensions.writeOutcome:
+/// "UNKNOWN"`, so the client resubmits (`submitReports` is idempotent) or
+/// reads the object back once the database is back, rather than believe
+/// nothing was written. Every other `UNAVAILABLE` answer to a mutation
+/// means nothing was written.
+fn tell_in_doubt(response: &mut Response) {
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code") == Some(&async_graphql::Value::from(codes::UNAVAILABLE)) {
+            extensions.set("writeOutcome", "UNKNOWN");
+            error.message = "unavailable: the database stopped answering while it committed this \
+                             write, so it may or may not have been written; read it back or \
+                             resubmit once the database is back"
+                .to_owned();
+        }
+    }
 }
 
 /// Records a mutation that was refused, or ran without writing.

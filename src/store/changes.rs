@@ -43,6 +43,22 @@ struct PendingAudit {
     record: super::access::AuditRecord,
     written: std::sync::atomic::AtomicBool,
     gate: std::sync::Arc<WriteGate>,
+    /// A commit was sent and the database stopped answering before it
+    /// said whether it took it ([`Audited::in_doubt`]).
+    in_doubt: std::sync::atomic::AtomicBool,
+}
+
+/// What [`audited`] learnt about a mutation's writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Audited {
+    /// A write committed the mutation's audit record.
+    pub written: bool,
+    /// A `COMMIT` was sent but the connection failed before the database
+    /// answered it: the write may or may not have been taken, and nobody
+    /// can tell until the database is back. The client is told so (it
+    /// resubmits, or reads the object back), never that nothing was
+    /// written.
+    pub in_doubt: bool,
 }
 
 /// Whether a mutation's first write has begun, or its timeout came first.
@@ -99,29 +115,48 @@ fn write_begins() -> Result<(), DbErr> {
 /// transaction it commits ([`commit_write`], [`commit_access_write`],
 /// [`commit_audited`]) inserts the record in the same transaction, so a
 /// mutation that wrote is never without its record. Returns the output and
-/// whether the record was written (if not, the caller records the
-/// mutation that wrote nothing).
+/// what became of its writes: whether the record was written (if not, the
+/// caller records the mutation that wrote nothing) and whether a commit's
+/// outcome is unknown.
 ///
 /// `gate` is how the mutation's timeout learns whether a write began.
 pub async fn audited<F: std::future::Future>(
     record: super::access::AuditRecord,
     gate: std::sync::Arc<WriteGate>,
     execution: F,
-) -> (F::Output, bool) {
+) -> (F::Output, Audited) {
+    use std::sync::atomic::{AtomicBool, Ordering};
     let pending = PendingAudit {
         record,
-        written: std::sync::atomic::AtomicBool::new(false),
+        written: AtomicBool::new(false),
         gate,
+        in_doubt: AtomicBool::new(false),
     };
     AUDIT
         .scope(pending, async {
             let output = execution.await;
-            let written = AUDIT
-                .try_with(|p| p.written.load(std::sync::atomic::Ordering::Acquire))
-                .unwrap_or(false);
-            (output, written)
+            let audited = AUDIT
+                .try_with(|p| Audited {
+                    written: p.written.load(Ordering::Acquire),
+                    in_doubt: p.in_doubt.load(Ordering::Acquire),
+                })
+                .unwrap_or_default();
+            (output, audited)
         })
         .await
+}
+
+/// Commits `txn`; when the connection fails before the database answers
+/// the `COMMIT`, the running mutation is marked in doubt
+/// ([`Audited::in_doubt`]).
+async fn commit(txn: DatabaseTransaction) -> Result<(), DbErr> {
+    let result = txn.commit().await;
+    if let Err(err) = &result
+        && super::faults::is_unreachable(err)
+    {
+        let _ = AUDIT.try_with(|p| p.in_doubt.store(true, std::sync::atomic::Ordering::Release));
+    }
+    result
 }
 
 /// Commits `txn` with the running mutation's audit record, if there is
@@ -138,11 +173,11 @@ pub async fn commit_audited(txn: DatabaseTransaction) -> Result<(), DbErr> {
         .flatten();
     if let Some(record) = record {
         super::access::record_audit(&txn, record).await?;
-        txn.commit().await?;
+        commit(txn).await?;
         let _ = AUDIT.try_with(|p| p.written.store(true, std::sync::atomic::Ordering::Release));
         Ok(())
     } else {
-        txn.commit().await
+        commit(txn).await
     }
 }
 

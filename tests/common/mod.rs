@@ -185,8 +185,11 @@ impl TestApp {
             }
         });
 
+        // Idle connections are let go before the server's own idle close
+        // (10 s), so that a request never races that close.
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .expect("build the HTTP client");
         TestApp {
